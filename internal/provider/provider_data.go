@@ -1,0 +1,64 @@
+package provider
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+
+	"github.com/entraoath/terraform-provider-entraoath/internal/graph"
+)
+
+// configuredData unwraps the provider data that Configure hands to resources, data sources and ephemeral resources.
+// It returns nil before the provider is configured (Terraform calls Configure on them early, with no data).
+func configuredData(data any, diags *diag.Diagnostics) *providerData {
+	if data == nil {
+		return nil
+	}
+	pd, ok := data.(*providerData)
+	if !ok {
+		diags.AddError("Unexpected Provider Data",
+			fmt.Sprintf("Expected *providerData, got %T. This is a bug in the provider; please report it.", data))
+		return nil
+	}
+	return pd
+}
+
+// Permission is the least Graph application permission and the least Entra role graph-api.md lists for a call.
+type permission struct{ graphPermission, role string }
+
+var (
+	permInventoryRead  = permission{"Policy.Read.All", "Global Reader or Authentication Policy Administrator"}
+	permInventoryWrite = permission{"Policy.ReadWrite.AuthenticationMethod", "Authentication Policy Administrator"}
+	permUserMethods    = permission{"UserAuthenticationMethod.ReadWrite.All", "Authentication Administrator (Privileged Authentication Administrator for admin users)"}
+	permUserRead       = permission{"User.Read.All", "Directory Readers"}
+	permPolicyRead     = permission{"Policy.Read.AuthenticationMethod", "Global Reader or Authentication Policy Administrator"}
+	permPolicyWrite    = permission{"Policy.ReadWrite.AuthenticationMethod", "Authentication Policy Administrator"}
+)
+
+// addGraphError adds an error diagnostic for a failed Graph call: what was attempted, what the user can do, and
+// Graph's error code and request-id. summary names the failed action, e.g. "Unable to Create Hardware Token".
+func addGraphError(diags *diag.Diagnostics, summary, attempted string, perm permission, err error) {
+	diags.AddError(summary, graphErrorDetail(attempted, perm, err))
+}
+
+func graphErrorDetail(attempted string, perm permission, err error) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "The provider tried to %s.\n\n", attempted)
+	var ge *graph.Error
+	if !errors.As(err, &ge) {
+		fmt.Fprintf(&b, "Error: %s", err)
+		return b.String()
+	}
+	switch {
+	case graph.IsForbidden(err):
+		fmt.Fprintf(&b, "Microsoft Graph refused the call for lack of permission. Grant the application the %s permission "+
+			"(application permission, with admin consent), or sign in as a user holding the %s role.\n\n", perm.graphPermission, perm.role)
+	case graph.IsThrottled(err):
+		b.WriteString("Microsoft Graph kept throttling the call after the retries ran out. Run the apply again later, " +
+			"lower -parallelism, or raise the provider's max_retries.\n\n")
+	}
+	fmt.Fprintf(&b, "Graph answered HTTP %d with error code %q: %s\nrequest-id: %s", ge.StatusCode, ge.Code, ge.Message, ge.RequestID)
+	return b.String()
+}

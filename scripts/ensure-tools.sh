@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs what `make test`, `make demo` and `make bench` need on a fresh machine, then prints the absolute path
+# of a Terraform CLI >= 1.8: the one on PATH when new enough, else one built from source into .tools/bin.
+# Nothing is downloaded at test time; everything comes from the Go module proxy and Debian's packages here.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tools_bin="$PWD/.tools/bin"
+
+if ! command -v oathtool >/dev/null 2>&1; then
+  echo "installing oathtool (independent TOTP implementation for the tests)" >&2
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq oathtool; } >&2
+fi
+
+version_ok() { # terraform binary -> true when >= 1.8
+  local v
+  v=$("$1" version -json 2>/dev/null | sed -n 's/.*"terraform_version": *"\([0-9.]*\)".*/\1/p')
+  [ -n "$v" ] && [ "$(printf '%s\n1.8.0\n' "$v" | sort -V | head -n1)" = "1.8.0" ]
+}
+
+if tf=$(command -v terraform 2>/dev/null) && version_ok "$tf"; then
+  echo "$tf"
+  exit 0
+fi
+if [ -x "$tools_bin/terraform" ] && version_ok "$tools_bin/terraform"; then
+  echo "$tools_bin/terraform"
+  exit 0
+fi
+echo "building Terraform v1.8.5 from source into $tools_bin (about 4 minutes, once)" >&2
+GOBIN="$tools_bin" go install github.com/hashicorp/terraform@v1.8.5 >&2
+echo "$tools_bin/terraform"
