@@ -3,7 +3,10 @@
 // benchmarks run the provider's production auth and HTTP path against it.
 package emulator
 
-import "time"
+import (
+	"crypto/x509"
+	"time"
+)
 
 // Options configures a Server. Zero values take the defaults noted.
 type Options struct {
@@ -12,12 +15,21 @@ type Options struct {
 	TenantID     string // default DefaultTenantID
 	ClientID     string // default DefaultClientID
 	ClientSecret string // default DefaultClientSecret
+	// ClientCertificates may sign client assertions (RS256 or PS256, matched by the x5t or x5t#S256 header).
+	ClientCertificates []*x509.Certificate
 	// Latency is added to every Graph call (not to token calls), to model the real service.
 	Latency time.Duration
-	// PageSize is the default and maximum $top of the device list; default 100.
+	// PageSize is the device list's page size when the request has no $top; default 100.
 	PageSize int
+	// MaxPageSize is the largest $top honoured (larger values are clamped); default 1000.
+	MaxPageSize int
 	// MaxTokensPerUser is how many hardware OATH methods one user may hold; default 5.
 	MaxTokensPerUser int
+	// ActivationWindowSteps is how many time steps before and after now a verification code may come from;
+	// default 1, negative means the current step only.
+	ActivationWindowSteps int
+	// Seed seeds fault injection so runs are repeatable; default 1.
+	Seed uint64
 }
 
 // Default credentials of an emulated tenant.
@@ -27,27 +39,46 @@ const (
 	DefaultClientSecret = "emulator-client-secret"
 )
 
+// Application permissions (token roles) the emulator knows; DefaultAppPermissions are granted unless
+// SetAppPermissions says otherwise.
+const (
+	PermPolicyReadAll              = "Policy.Read.All"
+	PermPolicyReadAuthMethod       = "Policy.Read.AuthenticationMethod"
+	PermPolicyReadWriteAuthMethod  = "Policy.ReadWrite.AuthenticationMethod"
+	PermUserAuthMethodReadAll      = "UserAuthenticationMethod.Read.All"
+	PermUserAuthMethodReadWriteAll = "UserAuthenticationMethod.ReadWrite.All"
+	PermUserReadAll                = "User.Read.All"
+	PermUserReadWriteAll           = "User.ReadWrite.All"
+	PermDirectoryReadAll           = "Directory.Read.All"
+	PermDirectoryReadWriteAll      = "Directory.ReadWrite.All"
+)
+
+// DefaultAppPermissions are what a correctly consented provider app holds.
+var DefaultAppPermissions = []string{PermPolicyReadWriteAuthMethod, PermUserAuthMethodReadWriteAll, PermUserReadAll}
+
 // User is a directory user.
 type User struct {
-	ID                string // object id (GUID); generated when empty
-	UserPrincipalName string
-	DisplayName       string
-	UserType          string // "Member" (default) or "Guest"
+	ID                string `json:"id"` // object id (GUID); generated when empty
+	UserPrincipalName string `json:"userPrincipalName"`
+	DisplayName       string `json:"displayName"`
+	UserType          string `json:"userType"` // "Member" (default) or "Guest"
 }
 
 // Device is the emulator's view of an inventory token, secret included (tests use it to compute codes).
+// The JSON form (control surface) leaves the secret out.
 type Device struct {
-	ID                    string
-	DisplayName           string
-	SerialNumber          string
-	Manufacturer          string
-	Model                 string
-	SecretKey             string
-	TimeIntervalInSeconds int
-	HashFunction          string
-	Status                string
-	AssignedToID          string // "" when unassigned
-	AssignedAt            time.Time
+	ID                    string    `json:"id"`
+	DisplayName           string    `json:"displayName"`
+	SerialNumber          string    `json:"serialNumber"`
+	Manufacturer          string    `json:"manufacturer"`
+	Model                 string    `json:"model"`
+	SecretKey             string    `json:"-"`
+	TimeIntervalInSeconds int       `json:"timeIntervalInSeconds"`
+	HashFunction          string    `json:"hashFunction"`
+	Status                string    `json:"status"`
+	AssignedToID          string    `json:"assignedToId,omitempty"` // "" when unassigned
+	AssignedAt            time.Time `json:"assignedAt,omitzero"`    // the method's createdDateTime
+	LastUsed              time.Time `json:"lastUsed,omitzero"`      // last successful activation; lastUsedDateTime
 }
 
 // Faults switches on fault injection for Graph calls (never for the token endpoint). Rates are 0..1.
@@ -59,3 +90,31 @@ type Faults struct {
 	// VisibilityDelay: after a write, reads keep showing the previous state (404 for a new device) this long.
 	VisibilityDelay time.Duration
 }
+
+// Policy is the hardwareOath authentication method configuration.
+type Policy struct {
+	State          string // "enabled" or "disabled"
+	IncludeTargets []PolicyTarget
+	ExcludeTargets []PolicyTarget // IsRegistrationRequired is ignored here
+}
+
+// PolicyTarget is an include (authenticationMethodTarget) or exclude (excludeTarget) entry.
+type PolicyTarget struct {
+	ID                     string // group or user object id, or "all_users"
+	TargetType             string // "group" or "user"
+	IsRegistrationRequired bool
+}
+
+// Device status values (hardwareOathTokenStatus).
+const (
+	StatusAvailable        = "available"
+	StatusAssigned         = "assigned"
+	StatusActivated        = "activated"
+	StatusFailedActivation = "failedActivation"
+)
+
+// Hash functions (hardwareOathTokenHashFunction).
+const (
+	HashSHA1   = "hmacsha1"
+	HashSHA256 = "hmacsha256"
+)

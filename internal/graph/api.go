@@ -4,6 +4,7 @@ package graph
 
 import (
 	"context"
+	"net/http"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -36,6 +37,22 @@ type Config struct {
 	UserAgent string
 	// MaxRetries bounds retries of throttled (429) and unavailable (503/504) responses; 0 means the default.
 	MaxRetries int
+	// Transport is the base HTTP transport under the middleware; nil means a clone of http.DefaultTransport.
+	// Tests inject one that trusts the emulator's CA.
+	Transport http.RoundTripper
+	// Logger, when set, is called once per HTTP attempt (retries included).
+	Logger func(ctx context.Context, e RequestLog)
+}
+
+// RequestLog describes one HTTP attempt for Config.Logger. It carries no bodies, headers, object ids or UPNs:
+// PathTemplate reads e.g. "/users/{user}/authentication/hardwareOathMethods/{id}/activate".
+type RequestLog struct {
+	Method       string
+	PathTemplate string
+	Attempt      int // 1 for the first try
+	Status       int // 0 when the request failed before a response arrived
+	RequestID    string
+	Duration     time.Duration
 }
 
 // Identity is Graph's identity object, as in a device's assignedTo.

@@ -3,50 +3,164 @@ package graph
 import (
 	"context"
 	"errors"
+	"fmt"
+	"maps"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	abs "github.com/microsoft/kiota-abstractions-go"
+	"github.com/microsoft/kiota-abstractions-go/serialization"
+	azauth "github.com/microsoft/kiota-authentication-azure-go"
+	khttp "github.com/microsoft/kiota-http-go"
+	jsonser "github.com/microsoft/kiota-serialization-json-go"
+	msgraphcore "github.com/microsoftgraph/msgraph-sdk-go-core"
+	"github.com/microsoftgraph/msgraph-sdk-go/models/odataerrors"
 )
 
-// Client is a stub until the real client lands.
-type Client struct{}
+const (
+	defaultMaxRetries = 3
+	// responseHeaderTimeout turns a hung Graph call into a transport error instead of a hung apply.
+	responseHeaderTimeout = 2 * time.Minute
+)
 
-// New builds a Client.
-func New(cfg Config) (*Client, error) { return &Client{}, nil }
-
-var errTODO = errors.New("not implemented")
-
-func (c *Client) ListDevices(ctx context.Context, filter DeviceFilter) ([]Device, error) {
-	return nil, errTODO
+// Client calls Microsoft Graph beta through the kiota request adapter of msgraph-sdk-go-core.
+type Client struct {
+	adapter   abs.RequestAdapter
+	userAgent string
 }
 
-func (c *Client) GetDevice(ctx context.Context, id string) (*Device, error) { return nil, errTODO }
-
-func (c *Client) CreateDevice(ctx context.Context, d Device, assignToUserID string) (*Device, error) {
-	return nil, errTODO
+// New builds a Client. It does not contact Graph.
+func New(cfg Config) (*Client, error) {
+	if cfg.Credential == nil {
+		return nil, errors.New("graph: a credential is required")
+	}
+	endpoint, err := url.Parse(strings.TrimRight(cfg.Endpoint, "/"))
+	if err != nil || endpoint.Scheme == "" || endpoint.Host == "" {
+		return nil, fmt.Errorf("graph: invalid endpoint %q", cfg.Endpoint)
+	}
+	// kiota silently sends no token to hosts outside this list; it compares host names without the port.
+	auth, err := azauth.NewAzureIdentityAuthenticationProviderWithScopesAndValidHosts(
+		cfg.Credential, []string{GraphScope}, []string{endpoint.Hostname()})
+	if err != nil {
+		return nil, fmt.Errorf("graph: %w", err)
+	}
+	adapter, err := msgraphcore.NewGraphRequestAdapterBaseWithParseNodeFactoryAndSerializationWriterFactoryAndHttpClient(
+		auth, msgraphcore.GraphClientOptions{},
+		jsonser.NewJsonParseNodeFactory(), jsonser.NewJsonSerializationWriterFactory(),
+		newHTTPClient(cfg))
+	if err != nil {
+		return nil, fmt.Errorf("graph: %w", err)
+	}
+	adapter.SetBaseUrl(endpoint.String() + "/beta")
+	return &Client{adapter: adapter, userAgent: cfg.UserAgent}, nil
 }
 
-func (c *Client) UpdateDevice(ctx context.Context, id string, u DeviceUpdate) error { return errTODO }
-
-func (c *Client) DeleteDevice(ctx context.Context, id string) error { return errTODO }
-
-func (c *Client) GetUser(ctx context.Context, idOrUPN string) (*User, error) { return nil, errTODO }
-
-func (c *Client) ListMethods(ctx context.Context, user string) ([]Method, error) { return nil, errTODO }
-
-func (c *Client) AssignDevice(ctx context.Context, user, deviceID string) error { return errTODO }
-
-func (c *Client) ActivateMethod(ctx context.Context, user, deviceID, code, displayName string) error {
-	return errTODO
+func newHTTPClient(cfg Config) *http.Client {
+	base := cfg.Transport
+	if base == nil {
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.ResponseHeaderTimeout = responseHeaderTimeout
+		base = t
+	}
+	maxRetries := cfg.MaxRetries
+	if maxRetries <= 0 {
+		maxRetries = defaultMaxRetries
+	}
+	return &http.Client{
+		Transport: khttp.NewCustomTransportWithParentTransport(base, middlewares(maxRetries, cfg.Logger)...),
+		// kiota's RedirectHandler follows redirects (and drops the token on a host change).
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
 }
 
-func (c *Client) DeactivateMethod(ctx context.Context, user, deviceID string) error { return errTODO }
-
-func (c *Client) AssignAndActivate(ctx context.Context, user, deviceID, code, displayName string) error {
-	return errTODO
+// call is one Graph request. path is a kiota URL template relative to the base URL, e.g.
+// "/users/{user}/authentication/hardwareOathMethods/{id}{?%24select}".
+type call struct {
+	op      string // Error.Operation
+	method  abs.HttpMethod
+	path    string
+	params  map[string]string
+	query   map[string]string
+	nextURL string // absolute @odata.nextLink; replaces path, params and query
+	body    serialization.Parsable
+	secrets []string // values sent in the body that must never show up in an error
 }
 
-func (c *Client) UnassignDevice(ctx context.Context, user, deviceID string) error { return errTODO }
+var errorMapping = abs.ErrorMappings{"XXX": odataerrors.CreateODataErrorFromDiscriminatorValue}
 
-func (c *Client) GetPolicy(ctx context.Context) (*Policy, error) { return nil, errTODO }
+// do sends r and discards any response body.
+func (c *Client) do(ctx context.Context, r call) error {
+	_, err := c.send(ctx, r, nil)
+	return err
+}
 
-func (c *Client) UpdatePolicy(ctx context.Context, p Policy) error { return errTODO }
+// fetch sends r and decodes the response body into a new T.
+func fetch[T any, P parsable[T]](ctx context.Context, c *Client, r call) (*T, error) {
+	res, err := c.send(ctx, r, newParsable[T, P])
+	if err != nil {
+		return nil, err
+	}
+	if res == nil {
+		return nil, fmt.Errorf("%s: Graph returned no content", r.op)
+	}
+	return (*T)(res.(P)), nil
+}
 
-func (c *Client) ResetPolicy(ctx context.Context) error { return errTODO }
+// send is the one place every Graph request goes through. A nil into means no response body is expected.
+func (c *Client) send(ctx context.Context, r call, into serialization.ParsableFactory) (serialization.Parsable, error) {
+	ri, err := c.request(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	ctx, ex := withExchange(ctx, r.path)
+	var res serialization.Parsable
+	if into == nil {
+		err = c.adapter.SendNoContent(ctx, ri, errorMapping)
+	} else {
+		res, err = c.adapter.Send(ctx, ri, into, errorMapping)
+	}
+	if err != nil {
+		return nil, r.fail(err, ex)
+	}
+	return res, nil
+}
+
+// listAll follows @odata.nextLink until Graph stops sending one.
+func listAll[T any, P parsable[T]](ctx context.Context, c *Client, r call) ([]T, error) {
+	var all []T
+	for {
+		p, err := fetch[page[T, P]](ctx, c, r)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, p.items...)
+		if p.nextLink == "" {
+			return all, nil
+		}
+		r.nextURL = p.nextLink
+	}
+}
+
+func (c *Client) request(ctx context.Context, r call) (*abs.RequestInformation, error) {
+	params := map[string]string{} // a copy: the adapter adds "baseurl" to it
+	maps.Copy(params, r.params)
+	if r.nextURL != "" {
+		params["request-raw-url"] = r.nextURL // kiota's key for "send to this URL as is"
+	}
+	ri := abs.NewRequestInformationWithMethodAndUrlTemplateAndPathParameters(r.method, "{+baseurl}"+r.path, params)
+	if r.nextURL == "" {
+		maps.Copy(ri.QueryParameters, r.query)
+	}
+	ri.Headers.TryAdd("Accept", "application/json")
+	if c.userAgent != "" {
+		ri.Headers.TryAdd("User-Agent", c.userAgent) // kiota's UserAgentHandler appends its own token after ours
+	}
+	if r.body != nil {
+		if err := ri.SetContentFromParsable(ctx, c.adapter, "application/json", r.body); err != nil {
+			return nil, fmt.Errorf("%s: encode request: %w", r.op, err)
+		}
+	}
+	return ri, nil
+}

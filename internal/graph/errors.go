@@ -4,6 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
+
+	"github.com/microsoftgraph/msgraph-sdk-go/models/odataerrors"
 )
 
 // Error is a failed Graph call: HTTP status, Graph's error code and message, and the request-id to quote to support.
@@ -39,3 +42,57 @@ func IsThrottled(err error) bool { return statusOf(err) == http.StatusTooManyReq
 
 // IsForbidden reports a 403 (missing permission or role).
 func IsForbidden(err error) bool { return statusOf(err) == http.StatusForbidden }
+
+// fail turns what the adapter returned into an *Error when Graph answered, or wraps it with the operation when no
+// answer arrived (transport error, cancelled context). ex supplies status and request-id when the body was unusable.
+func (r call) fail(err error, ex *exchange) error {
+	if ex.status < http.StatusBadRequest {
+		return fmt.Errorf("%s: %w", r.op, err)
+	}
+	e := &Error{Operation: r.op, StatusCode: ex.status, RequestID: ex.requestID}
+	var oe *odataerrors.ODataError
+	if errors.As(err, &oe) && oe.GetErrorEscaped() != nil {
+		main := oe.GetErrorEscaped()
+		e.Code = deref(main.GetCode())
+		e.Message = deref(main.GetMessage())
+		if id := innerRequestID(main.GetInnerError()); id != "" {
+			e.RequestID = id
+		}
+	}
+	if e.Message == "" {
+		e.Message = http.StatusText(e.StatusCode)
+	}
+	e.Code, e.Message = scrub(e.Code, r.secrets), scrub(e.Message, r.secrets)
+	return e
+}
+
+// innerRequestID accepts both spellings Graph uses: innerError.request-id and innerError.requestId.
+func innerRequestID(inner odataerrors.InnerErrorable) string {
+	if inner == nil {
+		return ""
+	}
+	if id := deref(inner.GetRequestId()); id != "" {
+		return id
+	}
+	if id, ok := inner.GetAdditionalData()["requestId"].(*string); ok {
+		return deref(id)
+	}
+	return ""
+}
+
+// scrub removes values we sent (secret key, verification code) in case Graph echoes the request in a message.
+func scrub(s string, secrets []string) string {
+	for _, secret := range secrets {
+		if secret != "" {
+			s = regexp.MustCompile("(?i)"+regexp.QuoteMeta(secret)).ReplaceAllLiteralString(s, "[redacted]")
+		}
+	}
+	return s
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}

@@ -197,17 +197,31 @@ func (p *entraOATHProvider) configureClient(req provider.ConfigureRequest, resp 
 }
 
 func (p *entraOATHProvider) Resources(_ context.Context) []func() resource.Resource {
-	return []func() resource.Resource{}
+	return []func() resource.Resource{
+		NewHardwareOATHPolicyResource,
+		NewHardwareTokenResource,
+		NewHardwareTokenAssignmentResource,
+	}
 }
 
 func (p *entraOATHProvider) DataSources(_ context.Context) []func() datasource.DataSource {
-	return []func() datasource.DataSource{}
+	return []func() datasource.DataSource{
+		NewHardwareTokenDataSource,
+		NewHardwareTokensDataSource,
+	}
 }
 
 func (p *entraOATHProvider) EphemeralResources(_ context.Context) []func() ephemeral.EphemeralResource {
-	return []func() ephemeral.EphemeralResource{}
+	return []func() ephemeral.EphemeralResource{
+		NewTOTPCodeEphemeralResource,
+	}
 }
 
 func (p *entraOATHProvider) Functions(_ context.Context) []func() function.Function {
-	return []func() function.Function{}
+	return []func() function.Function{
+		NewParseTokenCSVFunction,
+		NewHexToBase32Function,
+		NewTOTPCodeFunction,
+		NewOTPAuthURIFunction,
+	}
 }

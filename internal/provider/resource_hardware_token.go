@@ -1,0 +1,439 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64default"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/entraoath/terraform-provider-entraoath/internal/graph"
+)
+
+var (
+	_ resource.ResourceWithConfigure        = (*hardwareTokenResource)(nil)
+	_ resource.ResourceWithConfigValidators = (*hardwareTokenResource)(nil)
+	_ resource.ResourceWithModifyPlan       = (*hardwareTokenResource)(nil)
+	_ resource.ResourceWithImportState      = (*hardwareTokenResource)(nil)
+)
+
+// NewHardwareTokenResource returns the entraoath_hardware_token resource: one token in the tenant inventory.
+func NewHardwareTokenResource() resource.Resource { return &hardwareTokenResource{} }
+
+type hardwareTokenResource struct {
+	client graph.API
+}
+
+// tokenAttributes are the non-secret attributes of an inventory token, shared by the resource and both data sources.
+type tokenAttributes struct {
+	ID               types.String `tfsdk:"id"`
+	SerialNumber     types.String `tfsdk:"serial_number"`
+	Manufacturer     types.String `tfsdk:"manufacturer"`
+	Model            types.String `tfsdk:"model"`
+	DisplayName      types.String `tfsdk:"display_name"`
+	TimeInterval     types.Int64  `tfsdk:"time_interval"`
+	HashFunction     types.String `tfsdk:"hash_function"`
+	Status           types.String `tfsdk:"status"`
+	AssignedUserID   types.String `tfsdk:"assigned_user_id"`
+	LastUsedDateTime types.String `tfsdk:"last_used_date_time"`
+}
+
+// tokenAttributesFrom maps a Graph device; Graph's empty or absent values become null.
+func tokenAttributesFrom(d *graph.Device) tokenAttributes {
+	a := tokenAttributes{
+		ID:               types.StringValue(d.ID),
+		SerialNumber:     types.StringValue(d.SerialNumber),
+		Manufacturer:     types.StringValue(d.Manufacturer),
+		Model:            types.StringValue(d.Model),
+		DisplayName:      nullIfEmpty(d.DisplayName),
+		TimeInterval:     types.Int64Value(int64(d.TimeIntervalInSeconds)),
+		HashFunction:     types.StringValue(d.HashFunction),
+		Status:           types.StringValue(d.Status),
+		AssignedUserID:   types.StringNull(),
+		LastUsedDateTime: types.StringNull(),
+	}
+	if d.AssignedTo != nil {
+		a.AssignedUserID = nullIfEmpty(d.AssignedTo.ID)
+	}
+	if d.LastUsedDateTime != nil {
+		a.LastUsedDateTime = types.StringValue(d.LastUsedDateTime.UTC().Format(time.RFC3339))
+	}
+	return a
+}
+
+type hardwareTokenModel struct {
+	tokenAttributes
+	SecretKey          types.String `tfsdk:"secret_key"`
+	SecretKeyWO        types.String `tfsdk:"secret_key_wo"`
+	SecretKeyWOVersion types.Int64  `tfsdk:"secret_key_wo_version"`
+}
+
+func (r *hardwareTokenResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_hardware_token"
+}
+
+func (r *hardwareTokenResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Manages one hardware OATH (TOTP) token in the tenant's inventory " +
+			"(`/directory/authenticationMethodDevices/hardwareOathDevices`). The token is created unassigned; " +
+			"assign it to a user with a separate resource.\n\n" +
+			"Microsoft Graph never returns the seed, so the provider keeps what the configuration gives and cannot detect " +
+			"seed changes made outside Terraform. Graph only updates tokens that are not assigned: changing a token that " +
+			"is assigned or activated replaces it (Terraform says so in the plan).\n\n" +
+			"Needs the `Policy.ReadWrite.AuthenticationMethod` Graph permission (role: Authentication Policy Administrator); " +
+			"destroying an assigned token also needs `UserAuthenticationMethod.ReadWrite.All`.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				MarkdownDescription: "The token's object id (GUID) in the inventory; also the id of the user's authentication method once assigned.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"serial_number": schema.StringAttribute{
+				MarkdownDescription: "The serial number printed on the token. Graph cannot change it: a new value replaces the token.",
+				Required:            true,
+				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
+			"manufacturer": schema.StringAttribute{
+				MarkdownDescription: "The token's manufacturer, e.g. `Token2`.",
+				Required:            true,
+				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+			},
+			"model": schema.StringAttribute{
+				MarkdownDescription: "The token's model, e.g. `C302-i`.",
+				Required:            true,
+				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+			},
+			"display_name": schema.StringAttribute{
+				MarkdownDescription: "A name for the token shown to administrators and, once assigned, to the user.",
+				Optional:            true,
+				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+			},
+			attrSecretKey: schema.StringAttribute{
+				MarkdownDescription: "The token's seed in Base32, as the vendor ships it (case, spaces, hyphens and `=` padding " +
+					"are ignored; the provider sends it normalised). Convert a hex seed with `provider::entraoath::hex_to_base32`. " +
+					"Stored in the state: prefer `secret_key_wo` with Terraform 1.11 and later. Exactly one of `secret_key` and " +
+					"`secret_key_wo` must be set. Graph cannot change a seed: a new value replaces the token. " +
+					"An imported token has no seed in its state; setting it then only records it.",
+				Optional:   true,
+				Sensitive:  true,
+				Validators: []validator.String{base32SeedValidator{}},
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplaceIf(
+					replaceUnlessImportedString,
+					replaceUnlessImportedDescription, replaceUnlessImportedDescription)},
+			},
+			attrSecretKeyWO: schema.StringAttribute{
+				MarkdownDescription: "The token's seed in Base32, write-only: Terraform (1.11 and later) passes it to the provider " +
+					"without storing it in the plan or state. Same format as `secret_key`. Because Terraform cannot compare it, " +
+					"change `secret_key_wo_version` to replace the token with a new seed.",
+				Optional:   true,
+				Sensitive:  true,
+				WriteOnly:  true,
+				Validators: []validator.String{base32SeedValidator{}},
+			},
+			"secret_key_wo_version": schema.Int64Attribute{
+				MarkdownDescription: "Any number; change it to replace the token with the seed now in `secret_key_wo`. " +
+					"Setting it on an imported token only records it.",
+				Optional:   true,
+				Validators: []validator.Int64{int64validator.AlsoRequires(path.MatchRoot(attrSecretKeyWO))},
+				PlanModifiers: []planmodifier.Int64{int64planmodifier.RequiresReplaceIf(
+					replaceUnlessImportedInt64,
+					replaceUnlessImportedDescription, replaceUnlessImportedDescription)},
+			},
+			"time_interval": schema.Int64Attribute{
+				MarkdownDescription: "How many seconds each code is valid: `30` (default) or `60`, as printed on the token.",
+				Optional:            true,
+				Computed:            true,
+				Default:             int64default.StaticInt64(30),
+				Validators:          []validator.Int64{int64validator.OneOf(30, 60)},
+			},
+			"hash_function": schema.StringAttribute{
+				MarkdownDescription: "The HMAC the token uses: `hmacsha1` (default) or `hmacsha256`.",
+				Optional:            true,
+				Computed:            true,
+				Default:             stringdefault.StaticString(graph.HashSHA1),
+				Validators:          []validator.String{stringvalidator.OneOf(graph.HashSHA1, graph.HashSHA256)},
+			},
+			// The assignment resource changes the next three; Read refreshes them. They stay unchanged through an
+			// in-place update, which Graph only allows on an unassigned token.
+			"status": schema.StringAttribute{
+				MarkdownDescription: "`available` (unassigned), `assigned`, `activated` or `failedActivation`.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"assigned_user_id": schema.StringAttribute{
+				MarkdownDescription: "The object id of the user the token is assigned to; null when unassigned.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"last_used_date_time": schema.StringAttribute{
+				MarkdownDescription: "When the token was last used to sign in or activate (RFC 3339, UTC); null if never.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+		},
+	}
+}
+
+const replaceUnlessImportedDescription = "Replaces the token when the value changes, except when the state has no " +
+	"value yet (an imported token): then the value is only recorded."
+
+// Graph never returns the seed, so an imported token's state holds no seed (nor version). These keep
+// RequiresReplace from replacing it on the first plan: the value is then only recorded. RequiresReplaceIf only asks
+// them about an existing resource whose value changes.
+func replaceUnlessImportedString(_ context.Context, req planmodifier.StringRequest, resp *stringplanmodifier.RequiresReplaceIfFuncResponse) {
+	resp.RequiresReplace = !req.StateValue.IsNull()
+}
+
+func replaceUnlessImportedInt64(_ context.Context, req planmodifier.Int64Request, resp *int64planmodifier.RequiresReplaceIfFuncResponse) {
+	resp.RequiresReplace = !req.StateValue.IsNull()
+}
+
+func (r *hardwareTokenResource) ConfigValidators(context.Context) []resource.ConfigValidator {
+	return []resource.ConfigValidator{seedSourceValidator{}}
+}
+
+func (r *hardwareTokenResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	if pd := configuredData(req.ProviderData, &resp.Diagnostics); pd != nil {
+		r.client = pd.client
+	}
+}
+
+// updatableAttributes are what Graph's PATCH accepts, in the order diagnostics name them.
+func updatableAttributes(m hardwareTokenModel) []struct {
+	name  string
+	value attr.Value
+} {
+	return []struct {
+		name  string
+		value attr.Value
+	}{
+		{"display_name", m.DisplayName},
+		{"manufacturer", m.Manufacturer},
+		{"model", m.Model},
+		{"time_interval", m.TimeInterval},
+		{"hash_function", m.HashFunction},
+	}
+}
+
+// ModifyPlan turns an update of an assigned token into a replacement: Graph only updates unassigned tokens, and
+// the plan should say what the apply will really do.
+func (r *hardwareTokenResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.State.Raw.IsNull() || req.Plan.Raw.IsNull() {
+		return
+	}
+	var plan, state hardwareTokenModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() || state.AssignedUserID.IsNull() && state.Status.ValueString() == graph.StatusAvailable {
+		return
+	}
+	var changed []string
+	stateValues := updatableAttributes(state)
+	for i, a := range updatableAttributes(plan) {
+		if !a.value.Equal(stateValues[i].value) {
+			changed = append(changed, a.name)
+			resp.RequiresReplace = append(resp.RequiresReplace, path.Root(a.name))
+		}
+	}
+	if len(changed) == 0 {
+		return
+	}
+	resp.Diagnostics.AddWarning("Assigned Hardware Token Will Be Replaced",
+		fmt.Sprintf("The hardware token with serial number %s is %s (user %s), and Microsoft Graph only updates tokens that are not assigned. "+
+			"To change %s, Terraform will unassign and delete the token, then create it again with the same serial number and seed. "+
+			"Resources that use the token's id, such as its assignment, are replaced too; an activated token must be activated again.\n\n"+
+			"To keep the assignment, revert the change, or make it in a later apply after unassigning the token.",
+			state.SerialNumber.ValueString(), state.Status.ValueString(), state.AssignedUserID.ValueString(), strings.Join(changed, ", ")))
+}
+
+func (r *hardwareTokenResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan, config hardwareTokenModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	// The write-only seed is only in the configuration.
+	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	seed := configuredSeed(config.SecretKey, config.SecretKeyWO, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	d, err := r.client.CreateDevice(ctx, graph.Device{
+		SerialNumber:          plan.SerialNumber.ValueString(),
+		Manufacturer:          plan.Manufacturer.ValueString(),
+		Model:                 plan.Model.ValueString(),
+		DisplayName:           plan.DisplayName.ValueString(),
+		SecretKey:             seed,
+		TimeIntervalInSeconds: int32(plan.TimeInterval.ValueInt64()),
+		HashFunction:          plan.HashFunction.ValueString(),
+	}, "")
+	if err != nil {
+		addGraphError(&resp.Diagnostics, "Unable to Create Hardware Token",
+			fmt.Sprintf("add the hardware token with serial number %q to the tenant inventory", plan.SerialNumber.ValueString()),
+			permInventoryWrite, err)
+		return
+	}
+	// The seed stays as configured (Graph never returns it), so the next plan finds no difference.
+	plan.tokenAttributes = tokenAttributesFrom(d)
+	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+}
+
+func (r *hardwareTokenResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state hardwareTokenModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	d, err := r.client.GetDevice(ctx, state.ID.ValueString())
+	if graph.IsNotFound(err) {
+		// Deleted outside Terraform: the next apply creates it again.
+		tflog.Warn(ctx, "hardware token not found in the inventory; removing it from the state", map[string]any{"id": state.ID.ValueString()})
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	if err != nil {
+		addGraphError(&resp.Diagnostics, "Unable to Read Hardware Token",
+			fmt.Sprintf("read the hardware token %s (serial number %q) from the tenant inventory", state.ID.ValueString(), state.SerialNumber.ValueString()),
+			permInventoryRead, err)
+		return
+	}
+	state.tokenAttributes = tokenAttributesFrom(d)
+	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
+}
+
+func (r *hardwareTokenResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, state hardwareTokenModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	// A change of the seed attributes alone (after import) needs no call: the plan is simply recorded.
+	if u, changed := deviceUpdate(plan.tokenAttributes, state.tokenAttributes); changed {
+		if err := r.client.UpdateDevice(ctx, state.ID.ValueString(), u); err != nil {
+			addGraphError(&resp.Diagnostics, "Unable to Update Hardware Token",
+				fmt.Sprintf("update the hardware token %s (serial number %q) in the tenant inventory. Graph only updates tokens that are not "+
+					"assigned; if it was assigned since the plan, run terraform apply again to plan its replacement",
+					state.ID.ValueString(), state.SerialNumber.ValueString()),
+				permInventoryWrite, err)
+			return
+		}
+	}
+	// Computed attributes kept their state values in the plan: an in-place update leaves them unchanged.
+	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+}
+
+// deviceUpdate is the PATCH for the attributes that differ between plan and state.
+func deviceUpdate(plan, state tokenAttributes) (graph.DeviceUpdate, bool) {
+	changed := false
+	str := func(p, s types.String) *string {
+		if p.Equal(s) {
+			return nil
+		}
+		changed = true
+		v := p.ValueString() // a removed display_name is cleared with ""
+		return &v
+	}
+	u := graph.DeviceUpdate{
+		DisplayName:  str(plan.DisplayName, state.DisplayName),
+		Manufacturer: str(plan.Manufacturer, state.Manufacturer),
+		Model:        str(plan.Model, state.Model),
+		HashFunction: str(plan.HashFunction, state.HashFunction),
+	}
+	if !plan.TimeInterval.Equal(state.TimeInterval) {
+		changed = true
+		v := int32(plan.TimeInterval.ValueInt64())
+		u.TimeIntervalInSeconds = &v
+	}
+	return u, changed
+}
+
+func (r *hardwareTokenResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state hardwareTokenModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	id := state.ID.ValueString()
+	// Ask Graph rather than the state who holds the token: the state may not have been refreshed.
+	d, err := r.client.GetDevice(ctx, id)
+	if graph.IsNotFound(err) {
+		return
+	}
+	if err != nil {
+		addGraphError(&resp.Diagnostics, "Unable to Delete Hardware Token",
+			fmt.Sprintf("read the hardware token %s before deleting it, to unassign it first if needed", id), permInventoryRead, err)
+		return
+	}
+	// Graph only deletes unassigned tokens.
+	if d.AssignedTo != nil && d.AssignedTo.ID != "" {
+		if err := r.client.UnassignDevice(ctx, d.AssignedTo.ID, id); err != nil && !graph.IsNotFound(err) {
+			addGraphError(&resp.Diagnostics, "Unable to Delete Hardware Token",
+				fmt.Sprintf("unassign the hardware token %s from user %s, which Graph requires before deleting it", id, d.AssignedTo.ID),
+				permUserMethods, err)
+			return
+		}
+	}
+	if err := r.client.DeleteDevice(ctx, id); err != nil && !graph.IsNotFound(err) {
+		addGraphError(&resp.Diagnostics, "Unable to Delete Hardware Token",
+			fmt.Sprintf("delete the hardware token %s (serial number %q) from the tenant inventory", id, state.SerialNumber.ValueString()),
+			permInventoryWrite, err)
+	}
+}
+
+var guidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+// ImportState accepts the token's object id, or its serial number when that is unique in the inventory.
+func (r *hardwareTokenResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	id := strings.TrimSpace(req.ID)
+	if !guidPattern.MatchString(id) {
+		id = r.idBySerial(ctx, id, &resp.Diagnostics)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
+}
+
+func (r *hardwareTokenResource) idBySerial(ctx context.Context, serial string, diags *diag.Diagnostics) string {
+	const summary = "Unable to Import Hardware Token"
+	devices, err := r.client.ListDevices(ctx, graph.DeviceFilter{SerialNumber: serial})
+	if err != nil {
+		addGraphError(diags, summary, fmt.Sprintf("find the hardware token with serial number %q in the tenant inventory", serial), permInventoryRead, err)
+		return ""
+	}
+	switch len(devices) {
+	case 0:
+		diags.AddError(summary, fmt.Sprintf("No hardware token with serial number %q is in the tenant inventory. "+
+			"Check the serial number, or import the token by its object id (GUID).", serial))
+		return ""
+	case 1:
+		return devices[0].ID
+	}
+	ids := make([]string, len(devices))
+	for i, d := range devices {
+		ids[i] = d.ID
+	}
+	slices.Sort(ids)
+	diags.AddError(summary, fmt.Sprintf("%d hardware tokens have serial number %q: %s. Import the one you mean by its object id.",
+		len(devices), serial, strings.Join(ids, ", ")))
+	return ""
+}

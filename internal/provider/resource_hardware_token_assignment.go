@@ -1,0 +1,627 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/resourcevalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/entraoath/terraform-provider-entraoath/internal/graph"
+	"github.com/entraoath/terraform-provider-entraoath/internal/totp"
+)
+
+var (
+	_ resource.ResourceWithConfigure        = (*hardwareTokenAssignmentResource)(nil)
+	_ resource.ResourceWithConfigValidators = (*hardwareTokenAssignmentResource)(nil)
+	_ resource.ResourceWithModifyPlan       = (*hardwareTokenAssignmentResource)(nil)
+	_ resource.ResourceWithImportState      = (*hardwareTokenAssignmentResource)(nil)
+)
+
+// Graph error codes the assignment handles specially (the emulator uses the same codes).
+const (
+	errCodeInvalidVerificationCode = "invalidVerificationCode"
+	errCodeQuotaLimitReached       = "quotaLimitReached"
+)
+
+// activationStepMargin: a code computed this close to the end of its TOTP step may be stale when Graph checks it.
+const activationStepMargin = 2 * time.Second
+
+// NewHardwareTokenAssignmentResource is the entraoath_hardware_token_assignment resource.
+func NewHardwareTokenAssignmentResource() resource.Resource {
+	return &hardwareTokenAssignmentResource{}
+}
+
+type hardwareTokenAssignmentResource struct {
+	client graph.API
+}
+
+type hardwareTokenAssignmentModel struct {
+	ID                 types.String `tfsdk:"id"`
+	TokenID            types.String `tfsdk:"token_id"`
+	UserID             types.String `tfsdk:"user_id"`
+	UserPrincipalName  types.String `tfsdk:"user_principal_name"`
+	Activate           types.Bool   `tfsdk:"activate"`
+	SecretKey          types.String `tfsdk:"secret_key"`
+	SecretKeyWO        types.String `tfsdk:"secret_key_wo"`
+	SecretKeyWOVersion types.Int64  `tfsdk:"secret_key_wo_version"`
+	DisplayName        types.String `tfsdk:"display_name"`
+	Status             types.String `tfsdk:"status"`
+	SerialNumber       types.String `tfsdk:"serial_number"`
+	LastUsedDateTime   types.String `tfsdk:"last_used_date_time"`
+}
+
+func (r *hardwareTokenAssignmentResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_hardware_token_assignment"
+}
+
+func (r *hardwareTokenAssignmentResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Assigns a hardware OATH (TOTP) token from the tenant inventory to a user and, by default, " +
+			"activates it during apply with a verification code computed from the token's seed.\n\n" +
+			"The code is computed when the apply runs, never at plan time, so a saved plan does not carry a stale code. " +
+			"If Graph rejects it because the TOTP step rolled over in between, the provider retries once with the next step's code.\n\n" +
+			"Activation needs the token's seed: pass it in `secret_key` (for example " +
+			"`secret_key = entraoath_hardware_token.example.secret_key`) or, with Terraform 1.11 and later, in the write-only " +
+			"`secret_key_wo`, which never reaches the plan or the state.\n\n" +
+			"**Drift** is detected on every refresh by reading the token from the inventory:\n\n" +
+			"* token deleted, or unassigned outside Terraform: the assignment leaves the state and the plan creates it again;\n" +
+			"* token assigned to another user: the state records the actual holder, so the plan shows " +
+			"`user_id: \"<holder>\" -> \"<configured user>\"` and forces replacement: the token is unassigned from the holder, " +
+			"then assigned to (and activated for) the configured user;\n" +
+			"* token deactivated, or its activation failed, while `activate = true`: the plan shows the in-place update " +
+			"`status: \"assigned\" -> \"activated\"` (or from `\"failedActivation\"`), and apply activates the token again;\n" +
+			"* token activated while `activate = false`: the plan shows `status: \"activated\" -> \"assigned\"` and apply deactivates it.\n\n" +
+			"If activation fails during create, the token stays assigned with status `failedActivation`: the resource is saved " +
+			"(tainted) with that status, and the error says which settings were used so the configuration can be fixed.\n\n" +
+			"Destroying the resource unassigns the token; it returns to the inventory as `available`.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				MarkdownDescription: "`<user object id>/<token id>`.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"token_id": schema.StringAttribute{
+				MarkdownDescription: "The object id of the hardware OATH token in the inventory (`entraoath_hardware_token.<name>.id`). " +
+					"Changing it assigns a different token (replacement).",
+				Required:      true,
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+				Validators:    []validator.String{stringvalidator.LengthAtLeast(1)},
+			},
+			"user_id": schema.StringAttribute{
+				MarkdownDescription: "The object id of the user who receives the token. Exactly one of `user_id` and " +
+					"`user_principal_name` must be set; the other is looked up and known after apply. " +
+					"Changing the user forces replacement.",
+				Optional: true,
+				Computed: true,
+				PlanModifiers: []planmodifier.String{
+					// Keeps the looked-up value when the other attribute identifies the user; a changed user is
+					// replaced, and Terraform plans a replacement again without prior state, so the value becomes unknown.
+					stringplanmodifier.UseStateForUnknown(),
+					stringplanmodifier.RequiresReplace(),
+				},
+				Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
+			},
+			"user_principal_name": schema.StringAttribute{
+				MarkdownDescription: "The user principal name of the user who receives the token, e.g. `amy@contoso.com`. " +
+					"Exactly one of `user_id` and `user_principal_name` must be set. Changing the user forces replacement.",
+				Optional: true,
+				Computed: true,
+				PlanModifiers: []planmodifier.String{
+					stringplanmodifier.UseStateForUnknown(),
+					stringplanmodifier.RequiresReplace(),
+				},
+				Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
+			},
+			"activate": schema.BoolAttribute{
+				MarkdownDescription: "Whether the token is activated for the user during apply (default `true`). " +
+					"Activation needs `secret_key` or `secret_key_wo`. With `false` the token is only assigned (status " +
+					"`assigned`) and the user activates it in Security info; setting `false` on an activated token deactivates it.",
+				Optional: true,
+				Computed: true,
+				Default:  booldefault.StaticBool(true),
+			},
+			"secret_key": schema.StringAttribute{
+				MarkdownDescription: "The token's Base32 seed, used only to compute the activation code during apply; Graph " +
+					"never returns it. Usually `entraoath_hardware_token.<name>.secret_key`. Stored in the state (sensitive); " +
+					"prefer `secret_key_wo` with Terraform 1.11 and later. Conflicts with `secret_key_wo`. " +
+					"Changing it does not replace the assignment.",
+				Optional:   true,
+				Sensitive:  true,
+				Validators: []validator.String{base32SeedValidator{}},
+			},
+			"secret_key_wo": schema.StringAttribute{
+				MarkdownDescription: "Write-only alternative to `secret_key` (Terraform 1.11 and later): the seed is used to " +
+					"compute the activation code during apply and is never stored in the plan or the state. " +
+					"Conflicts with `secret_key`.",
+				Optional:   true,
+				Sensitive:  true,
+				WriteOnly:  true,
+				Validators: []validator.String{base32SeedValidator{}},
+			},
+			"secret_key_wo_version": schema.Int64Attribute{
+				MarkdownDescription: "Change this number when `secret_key_wo` changes: Terraform cannot see changes of a " +
+					"write-only value, and a new version makes the next apply use the new seed if the token needs activating.",
+				Optional:   true,
+				Validators: []validator.Int64{int64validator.AlsoRequires(path.MatchRoot("secret_key_wo"))},
+			},
+			"display_name": schema.StringAttribute{
+				MarkdownDescription: "The name the user sees for this sign-in method in Security info. Graph takes it only " +
+					"with the activation, so a change applies at the next activation.",
+				Optional:   true,
+				Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
+			},
+			"status": schema.StringAttribute{
+				MarkdownDescription: "The token's status as Graph reports it: `assigned`, `activated` or `failedActivation`.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"serial_number": schema.StringAttribute{
+				MarkdownDescription: "The token's serial number, read from the inventory.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"last_used_date_time": schema.StringAttribute{
+				MarkdownDescription: "When the token was last used (RFC 3339), as of the last refresh; empty if never used.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+		},
+	}
+}
+
+func (r *hardwareTokenAssignmentResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	if pd := configuredData(req.ProviderData, &resp.Diagnostics); pd != nil {
+		r.client = pd.client
+	}
+}
+
+func (r *hardwareTokenAssignmentResource) ConfigValidators(_ context.Context) []resource.ConfigValidator {
+	return []resource.ConfigValidator{
+		resourcevalidator.ExactlyOneOf(path.MatchRoot("user_id"), path.MatchRoot("user_principal_name")),
+		resourcevalidator.Conflicting(path.MatchRoot("secret_key"), path.MatchRoot("secret_key_wo")),
+		activationSeedValidator{},
+	}
+}
+
+// activationSeedValidator fails the plan when the token is to be activated but no seed is configured.
+type activationSeedValidator struct{}
+
+func (v activationSeedValidator) Description(ctx context.Context) string {
+	return v.MarkdownDescription(ctx)
+}
+
+func (activationSeedValidator) MarkdownDescription(context.Context) string {
+	return "`secret_key` or `secret_key_wo` must be set when `activate` is true"
+}
+
+func (activationSeedValidator) ValidateResource(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var activate types.Bool
+	var key, keyWO types.String
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("activate"), &activate)...)
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("secret_key"), &key)...)
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("secret_key_wo"), &keyWO)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	// A null activate takes the default, true.
+	if activate.IsUnknown() || (!activate.IsNull() && !activate.ValueBool()) {
+		return
+	}
+	if key.IsNull() && keyWO.IsNull() {
+		resp.Diagnostics.AddAttributeError(path.Root("activate"), "Missing Seed for Activation",
+			"activate is true (the default), so the provider computes a verification code from the token's seed during apply, "+
+				"but neither secret_key nor secret_key_wo is set. Set secret_key (e.g. secret_key = entraoath_hardware_token.<name>.secret_key) "+
+				"or, with Terraform 1.11 and later, secret_key_wo, or set activate = false to assign the token without activating it.")
+	}
+}
+
+// ModifyPlan makes a pending activation or deactivation visible as a status change, so a token that was deactivated
+// (or failed activation) outside Terraform plans an in-place update.
+func (r *hardwareTokenAssignmentResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() || req.State.Raw.IsNull() {
+		return
+	}
+	var plan, state hardwareTokenAssignmentModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	status := plan.Status
+	switch {
+	case plan.Activate.IsUnknown():
+		status = types.StringUnknown()
+	case plan.Activate.ValueBool() && state.Status.ValueString() != graph.StatusActivated:
+		status = types.StringValue(graph.StatusActivated)
+	case !plan.Activate.ValueBool() && state.Status.ValueString() == graph.StatusActivated:
+		status = types.StringValue(graph.StatusAssigned)
+	}
+	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("status"), status)...)
+}
+
+func (r *hardwareTokenAssignmentResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	const summary = "Unable to Create Hardware Token Assignment"
+	var plan hardwareTokenAssignmentModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	userAttr, userRef := path.Root("user_id"), plan.UserID.ValueString()
+	if plan.UserID.IsUnknown() || plan.UserID.IsNull() {
+		userAttr, userRef = path.Root("user_principal_name"), plan.UserPrincipalName.ValueString()
+	}
+	user := r.assignableUser(ctx, &resp.Diagnostics, summary, userAttr, userRef)
+	if user == nil {
+		return
+	}
+	device := r.readToken(ctx, &resp.Diagnostics, summary, plan.TokenID.ValueString())
+	if device == nil {
+		return
+	}
+	if device.AssignedTo != nil {
+		detail := fmt.Sprintf("Token %s (serial %s) is already assigned to user %s. A token can be assigned to only one user: "+
+			"unassign it first", device.ID, device.SerialNumber, device.AssignedTo.ID)
+		if strings.EqualFold(device.AssignedTo.ID, user.ID) {
+			detail = fmt.Sprintf("Token %s (serial %s) is already assigned to user %s. To manage the existing assignment, "+
+				"import it: terraform import <address> %s/%s", device.ID, device.SerialNumber, user.UserPrincipalName, user.ID, device.ID)
+		}
+		resp.Diagnostics.AddAttributeError(path.Root("token_id"), summary, detail+".")
+		return
+	}
+
+	if plan.UserID.IsUnknown() || plan.UserID.IsNull() {
+		plan.UserID = types.StringValue(user.ID)
+	}
+	if plan.UserPrincipalName.IsUnknown() || plan.UserPrincipalName.IsNull() {
+		plan.UserPrincipalName = types.StringValue(user.UserPrincipalName)
+	}
+	plan.ID = types.StringValue(user.ID + "/" + device.ID)
+	setFromDevice(&plan, device)
+
+	if !plan.Activate.ValueBool() {
+		if err := r.client.AssignDevice(ctx, user.ID, device.ID); err != nil {
+			addAssignmentError(&resp.Diagnostics, summary, fmt.Sprintf("assign token %s (serial %s) to user %s", device.ID, device.SerialNumber, user.ID), err)
+			return
+		}
+		plan.Status = types.StringValue(graph.StatusAssigned)
+		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+		return
+	}
+
+	seed := activationSeed(ctx, plan.SecretKey, req.Config, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	displayName := plan.DisplayName.ValueString()
+	err := activateWithCode(ctx, time.Now, seed, device,
+		func(code string) error { return r.client.AssignAndActivate(ctx, user.ID, device.ID, code, displayName) },
+		// The first attempt assigned the token even though Graph rejected the code.
+		func(code string) error { return r.client.ActivateMethod(ctx, user.ID, device.ID, code, displayName) })
+	if err == nil {
+		plan.Status = types.StringValue(graph.StatusActivated)
+		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+		return
+	}
+	if !isInvalidVerificationCode(err) {
+		addAssignmentError(&resp.Diagnostics, summary, fmt.Sprintf("assign token %s (serial %s) to user %s and activate it", device.ID, device.SerialNumber, user.ID), err)
+		return
+	}
+	// The token is assigned but not activated: save what Graph reports, so the state matches the tenant.
+	r.saveAfterFailedActivation(ctx, &resp.Diagnostics, &resp.State, plan, device, user.ID, err)
+}
+
+func (r *hardwareTokenAssignmentResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state hardwareTokenAssignmentModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	device, err := r.client.GetDevice(ctx, state.TokenID.ValueString())
+	switch {
+	case graph.IsNotFound(err):
+		tflog.Warn(ctx, "Hardware OATH token no longer exists; removing the assignment from state", map[string]any{"token_id": state.TokenID.ValueString()})
+		resp.State.RemoveResource(ctx)
+		return
+	case err != nil:
+		addGraphError(&resp.Diagnostics, "Unable to Read Hardware Token Assignment",
+			fmt.Sprintf("read hardware OATH token %s", state.TokenID.ValueString()), permInventoryRead, err)
+		return
+	case device.AssignedTo == nil:
+		tflog.Warn(ctx, "Hardware OATH token was unassigned outside Terraform; removing the assignment from state", map[string]any{"token_id": device.ID})
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	if !strings.EqualFold(device.AssignedTo.ID, state.UserID.ValueString()) {
+		// Record the actual holder: the configured user then differs and the plan shows the replacement.
+		tflog.Warn(ctx, "Hardware OATH token is assigned to another user", map[string]any{"token_id": device.ID, "holder": device.AssignedTo.ID})
+		state.UserID = types.StringValue(device.AssignedTo.ID)
+		state.UserPrincipalName = types.StringNull()
+		holder, err := r.client.GetUser(ctx, device.AssignedTo.ID)
+		switch {
+		case err == nil:
+			state.UserPrincipalName = types.StringValue(holder.UserPrincipalName)
+		case !graph.IsNotFound(err):
+			addGraphError(&resp.Diagnostics, "Unable to Read Hardware Token Assignment",
+				fmt.Sprintf("read user %s, who holds hardware OATH token %s", device.AssignedTo.ID, device.ID), permUserRead, err)
+			return
+		}
+		state.ID = types.StringValue(device.AssignedTo.ID + "/" + device.ID)
+	}
+	setFromDevice(&state, device)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+func (r *hardwareTokenAssignmentResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	const summary = "Unable to Update Hardware Token Assignment"
+	var plan, state hardwareTokenAssignmentModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	userID, tokenID := state.UserID.ValueString(), state.TokenID.ValueString()
+	current := state.Status.ValueString()
+	switch {
+	case plan.Activate.ValueBool() && current != graph.StatusActivated:
+		device := r.readToken(ctx, &resp.Diagnostics, summary, tokenID)
+		if device == nil {
+			return
+		}
+		setFromDevice(&plan, device)
+		seed := activationSeed(ctx, plan.SecretKey, req.Config, &resp.Diagnostics)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+		activate := func(code string) error {
+			return r.client.ActivateMethod(ctx, userID, tokenID, code, plan.DisplayName.ValueString())
+		}
+		err := activateWithCode(ctx, time.Now, seed, device, activate, activate)
+		switch {
+		case isInvalidVerificationCode(err):
+			r.saveAfterFailedActivation(ctx, &resp.Diagnostics, &resp.State, plan, device, userID, err)
+			return
+		case err != nil:
+			addAssignmentError(&resp.Diagnostics, summary, fmt.Sprintf("activate token %s (serial %s) for user %s", tokenID, device.SerialNumber, userID), err)
+			return
+		}
+		plan.Status = types.StringValue(graph.StatusActivated)
+	case !plan.Activate.ValueBool() && current == graph.StatusActivated:
+		if err := r.client.DeactivateMethod(ctx, userID, tokenID); err != nil {
+			addAssignmentError(&resp.Diagnostics, summary, fmt.Sprintf("deactivate token %s for user %s", tokenID, userID), err)
+			return
+		}
+		plan.Status = types.StringValue(graph.StatusAssigned)
+	default:
+		// Seed, seed version or display name changed with nothing to activate: they only matter at activation.
+		plan.Status = state.Status
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *hardwareTokenAssignmentResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state hardwareTokenAssignmentModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	err := r.client.UnassignDevice(ctx, state.UserID.ValueString(), state.TokenID.ValueString())
+	if err != nil && !graph.IsNotFound(err) {
+		addGraphError(&resp.Diagnostics, "Unable to Delete Hardware Token Assignment",
+			fmt.Sprintf("unassign hardware OATH token %s from user %s", state.TokenID.ValueString(), state.UserID.ValueString()), permUserMethods, err)
+	}
+}
+
+// ImportState takes `<user object id or UPN>/<token id>` and checks that the token is assigned to that user.
+func (r *hardwareTokenAssignmentResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	const summary = "Unable to Import Hardware Token Assignment"
+	userRef, tokenID, ok := strings.Cut(req.ID, "/")
+	if !ok || userRef == "" || tokenID == "" {
+		resp.Diagnostics.AddError(summary, fmt.Sprintf("The import id %q is not of the form <user object id or user principal name>/<token id>.", req.ID))
+		return
+	}
+	user, err := r.client.GetUser(ctx, userRef)
+	if err != nil {
+		if graph.IsNotFound(err) {
+			resp.Diagnostics.AddError(summary, fmt.Sprintf("User %q was not found in the tenant. Check the user part of the import id.", userRef))
+			return
+		}
+		addGraphError(&resp.Diagnostics, summary, fmt.Sprintf("read user %s", userRef), permUserRead, err)
+		return
+	}
+	device := r.readToken(ctx, &resp.Diagnostics, summary, tokenID)
+	if device == nil {
+		return
+	}
+	if device.AssignedTo == nil || !strings.EqualFold(device.AssignedTo.ID, user.ID) {
+		holder := "nobody"
+		if device.AssignedTo != nil {
+			holder = "user " + device.AssignedTo.ID
+		}
+		resp.Diagnostics.AddError(summary, fmt.Sprintf("Token %s (serial %s) is not assigned to user %s (%s); it is assigned to %s. "+
+			"Import the assignment with the id of the user who holds the token.", device.ID, device.SerialNumber, user.UserPrincipalName, user.ID, holder))
+		return
+	}
+	upn := user.UserPrincipalName
+	if strings.EqualFold(userRef, upn) {
+		upn = userRef // keep the operator's spelling, so a configuration written the same way plans no change
+	}
+	state := hardwareTokenAssignmentModel{
+		ID:                 types.StringValue(user.ID + "/" + device.ID),
+		TokenID:            types.StringValue(tokenID),
+		UserID:             types.StringValue(user.ID),
+		UserPrincipalName:  types.StringValue(upn),
+		SecretKey:          types.StringNull(),
+		SecretKeyWO:        types.StringNull(),
+		SecretKeyWOVersion: types.Int64Null(),
+		DisplayName:        types.StringNull(),
+	}
+	setFromDevice(&state, device)
+	state.Activate = types.BoolValue(state.Status.ValueString() == graph.StatusActivated)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+// assignableUser resolves the configured user and rejects guests, reporting problems against attr.
+func (r *hardwareTokenAssignmentResource) assignableUser(ctx context.Context, diags *diag.Diagnostics, summary string, attr path.Path, ref string) *graph.User {
+	user, err := r.client.GetUser(ctx, ref)
+	switch {
+	case graph.IsNotFound(err):
+		diags.AddAttributeError(attr, summary, fmt.Sprintf("User %q was not found in the tenant. Check %s: it takes the user's "+
+			"object id (user_id) or user principal name (user_principal_name).", ref, attr))
+		return nil
+	case err != nil:
+		addGraphError(diags, summary, fmt.Sprintf("read user %s", ref), permUserRead, err)
+		return nil
+	case strings.EqualFold(user.UserType, "Guest"):
+		diags.AddAttributeError(attr, summary, fmt.Sprintf("User %q is a guest. Microsoft Entra ID cannot assign hardware OATH tokens "+
+			"to guest users; assign the token to a member account (in the guest's home tenant, for example).", ref))
+		return nil
+	}
+	return user
+}
+
+// readToken reads the token from the inventory, reporting a missing token against token_id.
+func (r *hardwareTokenAssignmentResource) readToken(ctx context.Context, diags *diag.Diagnostics, summary, tokenID string) *graph.Device {
+	device, err := r.client.GetDevice(ctx, tokenID)
+	switch {
+	case graph.IsNotFound(err):
+		diags.AddAttributeError(path.Root("token_id"), summary, fmt.Sprintf("Hardware OATH token %q was not found in the tenant's "+
+			"inventory. Check token_id: it takes the token's object id (entraoath_hardware_token.<name>.id), not its serial number.", tokenID))
+		return nil
+	case err != nil:
+		addGraphError(diags, summary, fmt.Sprintf("read hardware OATH token %s", tokenID), permInventoryRead, err)
+		return nil
+	}
+	return device
+}
+
+// saveAfterFailedActivation records the status Graph reports after a rejected verification code and explains the
+// failure without the seed or the code.
+func (r *hardwareTokenAssignmentResource) saveAfterFailedActivation(ctx context.Context, diags *diag.Diagnostics, state stateSetter, m hardwareTokenAssignmentModel, device *graph.Device, userID string, activationErr error) {
+	m.Status = types.StringValue(graph.StatusFailedActivation)
+	if current, err := r.client.GetDevice(ctx, device.ID); err == nil {
+		setFromDevice(&m, current)
+	}
+	diags.Append(state.Set(ctx, &m)...)
+	diags.AddError("Unable to Activate Hardware Token", activationFailedDetail(device, userID, m.Status.ValueString(), activationErr))
+}
+
+// activationSeed picks the seed from secret_key or, being write-only and so only in the configuration, secret_key_wo.
+func activationSeed(ctx context.Context, plain types.String, config tfsdk.Config, diags *diag.Diagnostics) string {
+	var writeOnly types.String
+	diags.Append(config.GetAttribute(ctx, path.Root(attrSecretKeyWO), &writeOnly)...)
+	if diags.HasError() {
+		return ""
+	}
+	return configuredSeed(plain, writeOnly, diags)
+}
+
+// stateSetter is the part of tfsdk.State that saving needs; Create and Update responses both provide it.
+type stateSetter interface {
+	Set(ctx context.Context, val any) diag.Diagnostics
+}
+
+func activationFailedDetail(device *graph.Device, userID, status string, err error) string {
+	attempted := fmt.Sprintf("activate hardware OATH token %s (serial %s) for user %s with a verification code computed from the "+
+		"configured seed, using the token's inventory settings: time interval %d seconds, hash function %s",
+		device.ID, device.SerialNumber, userID, device.TimeIntervalInSeconds, device.HashFunction)
+	return graphErrorDetail(attempted, permUserMethods, err) + fmt.Sprintf("\n\nGraph rejected the verification code. "+
+		"Check that secret_key (or secret_key_wo) is the seed of the token with serial %s, and that the token's time_interval "+
+		"and hash_function in the inventory match the vendor's data. The token stays assigned with status %q; after fixing "+
+		"the configuration, apply again.", device.SerialNumber, status)
+}
+
+// addAssignmentError reports a failed assign/activate/deactivate call, with advice for the failures Graph explains.
+func addAssignmentError(diags *diag.Diagnostics, summary, attempted string, err error) {
+	detail := graphErrorDetail(attempted, permUserMethods, err)
+	var ge *graph.Error
+	if errors.As(err, &ge) {
+		switch {
+		case ge.Code == errCodeQuotaLimitReached:
+			detail += "\n\nThe user already holds the most hardware OATH tokens Graph allows (five hardware tokens or " +
+				"authenticator apps combined). Unassign one of the user's tokens first."
+		case ge.StatusCode == http.StatusConflict:
+			detail += "\n\nThe token is assigned to another user. A token can be assigned to only one user: unassign it first."
+		case ge.StatusCode == http.StatusNotFound:
+			detail += "\n\nThe token or the user no longer exists. Check token_id and the user."
+		}
+	}
+	diags.AddError(summary, detail)
+}
+
+// setFromDevice copies what the inventory says about the token; tokenAttributesFrom maps it as the token resource does.
+func setFromDevice(m *hardwareTokenAssignmentModel, d *graph.Device) {
+	a := tokenAttributesFrom(d)
+	m.SerialNumber = a.SerialNumber
+	m.LastUsedDateTime = a.LastUsedDateTime
+	m.Status = types.StringValue(effectiveStatus(d))
+}
+
+// effectiveStatus trusts assignedTo over status: Graph may report "available" for a token it has just assigned.
+func effectiveStatus(d *graph.Device) string {
+	if d.AssignedTo != nil && d.Status == graph.StatusAvailable {
+		return graph.StatusAssigned
+	}
+	return d.Status
+}
+
+func isInvalidVerificationCode(err error) bool {
+	var ge *graph.Error
+	return errors.As(err, &ge) && ge.StatusCode == http.StatusBadRequest && ge.Code == errCodeInvalidVerificationCode
+}
+
+// activateWithCode computes the current code for device and sends it with first. If Graph rejects the code and the
+// TOTP step rolled over meanwhile (or was about to), it waits for the next step and sends that step's code with retry.
+// The code is computed here, at apply time, so a saved plan never carries one.
+func activateWithCode(ctx context.Context, now func() time.Time, seed string, device *graph.Device, first, retry func(code string) error) error {
+	period := int64(device.TimeIntervalInSeconds)
+	step := func(t time.Time) int64 { return t.Unix() / period }
+	sendAt := func(t time.Time, send func(string) error) error {
+		code, err := totp.Code(seed, t, period, device.HashFunction)
+		if err != nil {
+			return fmt.Errorf("compute the verification code: %w", err)
+		}
+		return send(code)
+	}
+
+	t0 := now()
+	err := sendAt(t0, first)
+	if !isInvalidVerificationCode(err) {
+		return err
+	}
+	t1 := now()
+	if step(t1) == step(t0) && !nearStepEnd(t0, period) {
+		return err
+	}
+	next := time.Unix((step(t0)+1)*period, 0)
+	if wait := next.Sub(t1); wait > 0 {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+		t1 = next
+	}
+	return sendAt(t1, retry)
+}
+
+func nearStepEnd(t time.Time, period int64) bool {
+	end := time.Unix((t.Unix()/period+1)*period, 0)
+	return end.Sub(t) <= activationStepMargin
+}

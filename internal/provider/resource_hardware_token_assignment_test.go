@@ -1,0 +1,741 @@
+package provider
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
+	"github.com/hashicorp/terraform-plugin-testing/compare"
+	acc "github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+	"github.com/hashicorp/terraform-plugin-testing/tfversion"
+
+	"github.com/entraoath/terraform-provider-entraoath/internal/emulator"
+	"github.com/entraoath/terraform-provider-entraoath/internal/graph"
+	"github.com/entraoath/terraform-provider-entraoath/internal/totp"
+)
+
+const testAccAssignment = "entraoath_hardware_token_assignment.test"
+
+// testAccInventoryToken adds an unassigned 30-second SHA-1 token with seed to the emulator's inventory.
+func testAccInventoryToken(t *testing.T, seed string) emulator.Device {
+	t.Helper()
+	d, err := testEmulator.AddDevice(emulator.Device{
+		SerialNumber:          testAccName(t),
+		Manufacturer:          "Token2",
+		Model:                 "C302-i",
+		SecretKey:             seed,
+		TimeIntervalInSeconds: 30,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// testAccAssignmentConfig assigns tokenID to the user named by userAttr (user_id or user_principal_name); extra
+// holds further arguments.
+func testAccAssignmentConfig(tokenID, userAttr, user, extra string) string {
+	return fmt.Sprintf(`
+resource "entraoath_hardware_token_assignment" "test" {
+  token_id = %q
+  %s = %q
+  %s
+}
+`, tokenID, userAttr, user, extra)
+}
+
+// testAccCheckToken asserts what the emulator holds for the token: its status and holder ("" for nobody).
+func testAccCheckToken(id, status, holder string) acc.TestCheckFunc {
+	return func(*terraform.State) error {
+		d, ok := testEmulator.Device(id)
+		if !ok {
+			return fmt.Errorf("token %s is not in the emulator", id)
+		}
+		if d.Status != status || d.AssignedToID != holder {
+			return fmt.Errorf("token %s: status %q assigned to %q; want status %q assigned to %q", id, d.Status, d.AssignedToID, status, holder)
+		}
+		return nil
+	}
+}
+
+// testAccCheckTokenReturned is a CheckDestroy: destroying the assignment returns the token to the inventory.
+func testAccCheckTokenReturned(id string) acc.TestCheckFunc {
+	return testAccCheckToken(id, emulator.StatusAvailable, "")
+}
+
+// testAccErrorPattern matches pattern in Terraform's error output, which wraps lines: a space matches any whitespace.
+func testAccErrorPattern(pattern string) *regexp.Regexp {
+	return regexp.MustCompile("(?s)" + strings.ReplaceAll(pattern, " ", `\s+`))
+}
+
+// stateExcludes fails when value appears anywhere in the state as `terraform show -json` prints it (sensitive
+// values included).
+type stateExcludes struct{ value string }
+
+func (c stateExcludes) CheckState(_ context.Context, req statecheck.CheckStateRequest, resp *statecheck.CheckStateResponse) {
+	raw, err := json.Marshal(req.State)
+	if err != nil {
+		resp.Error = err
+		return
+	}
+	if strings.Contains(string(raw), c.value) {
+		resp.Error = errors.New("the seed appears in the Terraform state")
+	}
+}
+
+// The seed and display name are not readable from Graph; last_used_date_time is as of the last read, and create
+// reads the token before activating it (which counts as a use).
+var testAccAssignmentImportIgnore = []string{"secret_key", "display_name", "last_used_date_time"}
+
+func TestAccHardwareTokenAssignment_activateByUPN(t *testing.T) {
+	seed := testAccSeed()
+	token := testAccInventoryToken(t, seed)
+	user := testAccUser(t)
+	acc.ParallelTest(t, acc.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             testAccCheckTokenReturned(token.ID),
+		Steps: []acc.TestStep{
+			{
+				Config: testAccAssignmentConfig(token.ID, "user_principal_name", user.UserPrincipalName,
+					fmt.Sprintf("secret_key = %q\n  display_name = \"Amy's token\"", seed)),
+				ConfigPlanChecks: acc.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(testAccAssignment, plancheck.ResourceActionCreate),
+						plancheck.ExpectUnknownValue(testAccAssignment, tfjsonpath.New("user_id")),
+					},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(testAccAssignment, tfjsonpath.New("id"), knownvalue.StringExact(user.ID+"/"+token.ID)),
+					statecheck.ExpectKnownValue(testAccAssignment, tfjsonpath.New("user_id"), knownvalue.StringExact(user.ID)),
+					statecheck.ExpectKnownValue(testAccAssignment, tfjsonpath.New("status"), knownvalue.StringExact(graph.StatusActivated)),
+					statecheck.ExpectKnownValue(testAccAssignment, tfjsonpath.New("serial_number"), knownvalue.StringExact(token.SerialNumber)),
+					statecheck.ExpectKnownValue(testAccAssignment, tfjsonpath.New("activate"), knownvalue.Bool(true)),
+					// secret_key is kept (sensitive) in the state, unlike secret_key_wo.
+					statecheck.ExpectKnownValue(testAccAssignment, tfjsonpath.New("secret_key"), knownvalue.StringExact(seed)),
+				},
+				Check: acc.ComposeTestCheckFunc(
+					testAccCheckToken(token.ID, emulator.StatusActivated, user.ID),
+					func(*terraform.State) error {
+						if d, _ := testEmulator.Device(token.ID); d.DisplayName != "Amy's token" {
+							return fmt.Errorf("the activation sent display name %q", d.DisplayName)
+						}
+						return nil
+					},
+				),
+			},
+			{
+				ResourceName:            testAccAssignment,
+				ImportState:             true,
+				ImportStateIdFunc:       func(*terraform.State) (string, error) { return user.UserPrincipalName + "/" + token.ID, nil },
+				ImportStateVerify:       true,
+				ImportStateVerifyIgnore: testAccAssignmentImportIgnore,
+			},
+			{
+				ResourceName:            testAccAssignment,
+				ImportState:             true,
+				ImportStateIdFunc:       func(*terraform.State) (string, error) { return user.ID + "/" + token.ID, nil },
+				ImportStateVerify:       true,
+				ImportStateVerifyIgnore: testAccAssignmentImportIgnore,
+			},
+		},
+	})
+}
+
+// The usual configuration: the token comes from the inventory resource, the seed from its secret_key.
+func TestAccHardwareTokenAssignment_withInventoryToken(t *testing.T) {
+	seed, serial := testAccSeed(), testAccName(t)
+	user := testAccUser(t)
+	acc.ParallelTest(t, acc.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy: func(*terraform.State) error {
+			if left := testEmulator.DevicesBySerial(serial); len(left) != 0 {
+				return fmt.Errorf("token %s is still in the inventory: %+v", serial, left)
+			}
+			return nil
+		},
+		Steps: []acc.TestStep{
+			{
+				Config: fmt.Sprintf(`
+resource "entraoath_hardware_token" "t" {
+  serial_number = %q
+  manufacturer  = "Token2"
+  model         = "C302-i"
+  secret_key    = %q
+}
+
+resource "entraoath_hardware_token_assignment" "test" {
+  token_id            = entraoath_hardware_token.t.id
+  user_principal_name = %q
+  secret_key          = entraoath_hardware_token.t.secret_key
+}
+`, serial, seed, user.UserPrincipalName),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.CompareValuePairs(testAccAssignment, tfjsonpath.New("token_id"),
+						"entraoath_hardware_token.t", tfjsonpath.New("id"), compare.ValuesSame()),
+					statecheck.ExpectKnownValue(testAccAssignment, tfjsonpath.New("serial_number"), knownvalue.StringExact(serial)),
+					statecheck.ExpectKnownValue(testAccAssignment, tfjsonpath.New("status"), knownvalue.StringExact(graph.StatusActivated)),
+				},
+				Check: func(*terraform.State) error {
+					tokens := testEmulator.DevicesBySerial(serial)
+					if len(tokens) != 1 {
+						return fmt.Errorf("want one token with serial %s, got %d", serial, len(tokens))
+					}
+					return testAccCheckToken(tokens[0].ID, emulator.StatusActivated, user.ID)(nil)
+				},
+			},
+		},
+	})
+}
+
+// An imported assignment has no seed in its state; adding the configured one must not replace it.
+func TestAccHardwareTokenAssignment_importThenManage(t *testing.T) {
+	seed := testAccSeed()
+	token := testAccInventoryToken(t, seed)
+	user := testAccUser(t)
+	config := testAccAssignmentConfig(token.ID, "user_principal_name", user.UserPrincipalName, fmt.Sprintf("secret_key = %q", seed))
+	acc.ParallelTest(t, acc.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             testAccCheckTokenReturned(token.ID),
+		Steps: []acc.TestStep{
+			{
+				PreConfig: func() {
+					if err := testEmulator.Assign(token.ID, user.ID); err != nil {
+						t.Fatal(err)
+					}
+					if err := testEmulator.Activate(token.ID); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config:             config,
+				ResourceName:       testAccAssignment,
+				ImportState:        true,
+				ImportStateId:      user.UserPrincipalName + "/" + token.ID,
+				ImportStatePersist: true,
+			},
+			{
+				Config: config,
+				ConfigPlanChecks: acc.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(testAccAssignment, plancheck.ResourceActionUpdate)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(testAccAssignment, tfjsonpath.New("status"), knownvalue.StringExact(graph.StatusActivated)),
+				},
+				Check: testAccCheckToken(token.ID, emulator.StatusActivated, user.ID),
+			},
+		},
+	})
+}
+
+func TestAccHardwareTokenAssignment_assignOnlyByUserID(t *testing.T) {
+	seed := testAccSeed()
+	token := testAccInventoryToken(t, seed)
+	user := testAccUser(t)
+	acc.ParallelTest(t, acc.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             testAccCheckTokenReturned(token.ID),
+		Steps: []acc.TestStep{
+			{
+				Config: testAccAssignmentConfig(token.ID, "user_id", user.ID, "activate = false"),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(testAccAssignment, tfjsonpath.New("status"), knownvalue.StringExact(graph.StatusAssigned)),
+					statecheck.ExpectKnownValue(testAccAssignment, tfjsonpath.New("user_principal_name"), knownvalue.StringExact(user.UserPrincipalName)),
+					statecheck.ExpectKnownValue(testAccAssignment, tfjsonpath.New("last_used_date_time"), knownvalue.Null()),
+				},
+				Check: testAccCheckToken(token.ID, emulator.StatusAssigned, user.ID),
+			},
+			{
+				// Activating later is an in-place update.
+				Config: testAccAssignmentConfig(token.ID, "user_id", user.ID, fmt.Sprintf("secret_key = %q", seed)),
+				ConfigPlanChecks: acc.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(testAccAssignment, plancheck.ResourceActionUpdate),
+						plancheck.ExpectKnownValue(testAccAssignment, tfjsonpath.New("status"), knownvalue.StringExact(graph.StatusActivated)),
+					},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(testAccAssignment, tfjsonpath.New("status"), knownvalue.StringExact(graph.StatusActivated)),
+				},
+				Check: testAccCheckToken(token.ID, emulator.StatusActivated, user.ID),
+			},
+			{
+				// activate = false on an activated token deactivates it; the token stays assigned.
+				Config: testAccAssignmentConfig(token.ID, "user_id", user.ID, fmt.Sprintf("secret_key = %q\n  activate = false", seed)),
+				ConfigPlanChecks: acc.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(testAccAssignment, plancheck.ResourceActionUpdate),
+						plancheck.ExpectKnownValue(testAccAssignment, tfjsonpath.New("status"), knownvalue.StringExact(graph.StatusAssigned)),
+					},
+				},
+				Check: testAccCheckToken(token.ID, emulator.StatusAssigned, user.ID),
+			},
+		},
+	})
+}
+
+// testAccDriftCase: the token is changed in the tenant after create; the next plan must show action and apply
+// must restore an activated assignment to user, after which the plan is empty.
+func testAccDriftCase(t *testing.T, userAttr string, drift func(token emulator.Device, user emulator.User), action plancheck.ResourceActionType, extra ...plancheck.PlanCheck) {
+	t.Helper()
+	seed := testAccSeed()
+	token := testAccInventoryToken(t, seed)
+	user := testAccUser(t)
+	ref := user.ID
+	if userAttr == "user_principal_name" {
+		ref = user.UserPrincipalName
+	}
+	config := testAccAssignmentConfig(token.ID, userAttr, ref, fmt.Sprintf("secret_key = %q", seed))
+	acc.ParallelTest(t, acc.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             testAccCheckTokenReturned(token.ID),
+		Steps: []acc.TestStep{
+			{
+				Config: config,
+				Check:  testAccCheckToken(token.ID, emulator.StatusActivated, user.ID),
+			},
+			{
+				PreConfig: func() { drift(token, user) },
+				Config:    config,
+				ConfigPlanChecks: acc.ConfigPlanChecks{
+					PreApply:             append([]plancheck.PlanCheck{plancheck.ExpectResourceAction(testAccAssignment, action)}, extra...),
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(testAccAssignment, tfjsonpath.New("user_id"), knownvalue.StringExact(user.ID)),
+					statecheck.ExpectKnownValue(testAccAssignment, tfjsonpath.New("status"), knownvalue.StringExact(graph.StatusActivated)),
+				},
+				Check: testAccCheckToken(token.ID, emulator.StatusActivated, user.ID),
+			},
+		},
+	})
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestAccHardwareTokenAssignment_driftUnassigned(t *testing.T) {
+	testAccDriftCase(t, "user_principal_name", func(token emulator.Device, _ emulator.User) {
+		must(t, testEmulator.Unassign(token.ID))
+	}, plancheck.ResourceActionCreate)
+}
+
+func TestAccHardwareTokenAssignment_driftAssignedToOtherUser(t *testing.T) {
+	other := testAccUser(t)
+	testAccDriftCase(t, "user_id", func(token emulator.Device, _ emulator.User) {
+		must(t, testEmulator.Assign(token.ID, other.ID))
+	}, plancheck.ResourceActionDestroyBeforeCreate)
+}
+
+// With user_principal_name configured, the state records the holder's UPN, which forces the replacement.
+func TestAccHardwareTokenAssignment_driftAssignedToOtherUserByUPN(t *testing.T) {
+	other := testAccUser(t)
+	testAccDriftCase(t, "user_principal_name", func(token emulator.Device, _ emulator.User) {
+		must(t, testEmulator.Assign(token.ID, other.ID))
+	}, plancheck.ResourceActionDestroyBeforeCreate, plancheck.ExpectUnknownValue(testAccAssignment, tfjsonpath.New("user_id")))
+}
+
+func TestAccHardwareTokenAssignment_driftDeactivated(t *testing.T) {
+	testAccDriftCase(t, "user_id", func(token emulator.Device, _ emulator.User) {
+		must(t, testEmulator.Deactivate(token.ID))
+	}, plancheck.ResourceActionUpdate,
+		plancheck.ExpectKnownValue(testAccAssignment, tfjsonpath.New("status"), knownvalue.StringExact(graph.StatusActivated)))
+}
+
+func TestAccHardwareTokenAssignment_driftFailedActivation(t *testing.T) {
+	testAccDriftCase(t, "user_principal_name", func(token emulator.Device, _ emulator.User) {
+		must(t, testEmulator.UpdateDevice(token.ID, func(d *emulator.Device) { d.Status = emulator.StatusFailedActivation }))
+	}, plancheck.ResourceActionUpdate,
+		plancheck.ExpectKnownValue(testAccAssignment, tfjsonpath.New("status"), knownvalue.StringExact(graph.StatusActivated)))
+}
+
+// Graph may report "available" for a token that assignedTo shows assigned; the assignment trusts assignedTo.
+func TestAccHardwareTokenAssignment_statusAvailableButAssigned(t *testing.T) {
+	seed := testAccSeed()
+	token := testAccInventoryToken(t, seed)
+	user := testAccUser(t)
+	config := testAccAssignmentConfig(token.ID, "user_id", user.ID, "activate = false")
+	acc.ParallelTest(t, acc.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []acc.TestStep{
+			{Config: config},
+			{
+				PreConfig: func() {
+					must(t, testEmulator.UpdateDevice(token.ID, func(d *emulator.Device) { d.Status = emulator.StatusAvailable }))
+				},
+				Config: config,
+				ConfigPlanChecks: acc.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(testAccAssignment, tfjsonpath.New("status"), knownvalue.StringExact(graph.StatusAssigned)),
+				},
+			},
+		},
+	})
+}
+
+func TestAccHardwareTokenAssignment_writeOnlySeed(t *testing.T) {
+	seed := testAccSeed()
+	token := testAccInventoryToken(t, seed)
+	user := testAccUser(t)
+	config := testAccAssignmentConfig(token.ID, "user_id", user.ID, fmt.Sprintf("secret_key_wo = %q\n  secret_key_wo_version = 1", seed))
+	noSeed := []statecheck.StateCheck{
+		statecheck.ExpectKnownValue(testAccAssignment, tfjsonpath.New("secret_key"), knownvalue.Null()),
+		statecheck.ExpectKnownValue(testAccAssignment, tfjsonpath.New("secret_key_wo"), knownvalue.Null()),
+		statecheck.ExpectKnownValue(testAccAssignment, tfjsonpath.New("status"), knownvalue.StringExact(graph.StatusActivated)),
+		stateExcludes{seed},
+	}
+	acc.ParallelTest(t, acc.TestCase{
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_11_0)},
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             testAccCheckTokenReturned(token.ID),
+		Steps: []acc.TestStep{
+			{
+				Config:            config,
+				ConfigStateChecks: noSeed,
+				Check:             testAccCheckToken(token.ID, emulator.StatusActivated, user.ID),
+			},
+			{
+				// Re-activation during update also takes the write-only seed from the configuration.
+				PreConfig: func() { must(t, testEmulator.Deactivate(token.ID)) },
+				Config:    config,
+				ConfigPlanChecks: acc.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(testAccAssignment, plancheck.ResourceActionUpdate)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: noSeed,
+				Check:             testAccCheckToken(token.ID, emulator.StatusActivated, user.ID),
+			},
+		},
+	})
+}
+
+func TestAccHardwareTokenAssignment_missingSeed(t *testing.T) {
+	token := testAccInventoryToken(t, testAccSeed())
+	user := testAccUser(t)
+	acc.ParallelTest(t, acc.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []acc.TestStep{
+			{
+				Config:      testAccAssignmentConfig(token.ID, "user_id", user.ID, ""),
+				PlanOnly:    true,
+				ExpectError: testAccErrorPattern(`Missing Seed for Activation.*neither secret_key nor secret_key_wo`),
+			},
+		},
+	})
+	if d, _ := testEmulator.Device(token.ID); d.Status != emulator.StatusAvailable {
+		t.Errorf("a plan-time error must not touch the token; its status is %q", d.Status)
+	}
+}
+
+// A seed that is valid Base32 but not the token's: activation fails, the assignment is kept (tainted) with
+// status failedActivation, and the corrected seed converges.
+func TestAccHardwareTokenAssignment_wrongSeed(t *testing.T) {
+	seed, wrong := testAccSeed(), testAccSeed()
+	token := testAccInventoryToken(t, seed)
+	user := testAccUser(t)
+	acc.ParallelTest(t, acc.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             testAccCheckTokenReturned(token.ID),
+		Steps: []acc.TestStep{
+			{
+				Config: testAccAssignmentConfig(token.ID, "user_id", user.ID, fmt.Sprintf("secret_key = %q", wrong)),
+				ExpectError: testAccErrorPattern(`Unable to Activate Hardware Token.*time interval 30 seconds, hash function hmacsha1.*` +
+					`invalidVerificationCode.*` + token.SerialNumber + `.*failedActivation`),
+			},
+			{
+				RefreshState:       true,
+				ExpectNonEmptyPlan: true, // the failed create left the resource tainted
+				Check: acc.ComposeTestCheckFunc(
+					acc.TestCheckResourceAttr(testAccAssignment, "status", graph.StatusFailedActivation),
+					acc.TestCheckResourceAttr(testAccAssignment, "user_id", user.ID),
+					testAccCheckToken(token.ID, emulator.StatusFailedActivation, user.ID),
+				),
+			},
+			{
+				Config: testAccAssignmentConfig(token.ID, "user_id", user.ID, fmt.Sprintf("secret_key = %q", seed)),
+				ConfigPlanChecks: acc.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(testAccAssignment, plancheck.ResourceActionDestroyBeforeCreate)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				Check: testAccCheckToken(token.ID, emulator.StatusActivated, user.ID),
+			},
+		},
+	})
+}
+
+func TestAccHardwareTokenAssignment_unknownUser(t *testing.T) {
+	token := testAccInventoryToken(t, testAccSeed())
+	acc.ParallelTest(t, acc.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []acc.TestStep{
+			{
+				Config:      testAccAssignmentConfig(token.ID, "user_principal_name", testAccName(t)+"@contoso.example", "activate = false"),
+				ExpectError: testAccErrorPattern(`with entraoath_hardware_token_assignment.test.*user_principal_name.*was not found in the tenant`),
+			},
+		},
+	})
+}
+
+func TestAccHardwareTokenAssignment_guestUser(t *testing.T) {
+	token := testAccInventoryToken(t, testAccSeed())
+	guest := testEmulator.AddUser(emulator.User{UserPrincipalName: testAccName(t) + "_fabrikam.example#EXT#@contoso.example", UserType: "Guest"})
+	acc.ParallelTest(t, acc.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []acc.TestStep{
+			{
+				Config:      testAccAssignmentConfig(token.ID, "user_id", guest.ID, "activate = false"),
+				ExpectError: testAccErrorPattern(`is a guest.*cannot assign hardware OATH tokens to guest users`),
+			},
+		},
+	})
+	if d, _ := testEmulator.Device(token.ID); d.AssignedToID != "" {
+		t.Errorf("the token was assigned to %q", d.AssignedToID)
+	}
+}
+
+func TestAccHardwareTokenAssignment_tokenMissing(t *testing.T) {
+	user := testAccUser(t)
+	acc.ParallelTest(t, acc.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []acc.TestStep{
+			{
+				Config:      testAccAssignmentConfig("00000000-0000-4000-8000-00000000dead", "user_id", user.ID, "activate = false"),
+				ExpectError: testAccErrorPattern(`token_id.*was not found in the tenant's inventory`),
+			},
+		},
+	})
+}
+
+func TestAccHardwareTokenAssignment_tokenHeldByOtherUser(t *testing.T) {
+	token := testAccInventoryToken(t, testAccSeed())
+	user, other := testAccUser(t), testAccUser(t)
+	must(t, testEmulator.Assign(token.ID, other.ID))
+	acc.ParallelTest(t, acc.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []acc.TestStep{
+			{
+				Config:      testAccAssignmentConfig(token.ID, "user_id", user.ID, "activate = false"),
+				ExpectError: testAccErrorPattern(`already assigned to user ` + other.ID),
+			},
+		},
+	})
+	if d, _ := testEmulator.Device(token.ID); d.AssignedToID != other.ID {
+		t.Errorf("the token moved to %q", d.AssignedToID)
+	}
+}
+
+func TestAccHardwareTokenAssignment_tokenLimit(t *testing.T) {
+	user := testAccUser(t)
+	for range 5 {
+		d := emulator.Device{SerialNumber: testAccName(t), Manufacturer: "Token2", Model: "C302-i", SecretKey: testAccSeed(),
+			TimeIntervalInSeconds: 30, AssignedToID: user.ID}
+		if _, err := testEmulator.AddDevice(d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	token := testAccInventoryToken(t, testAccSeed())
+	acc.ParallelTest(t, acc.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []acc.TestStep{
+			{
+				Config:      testAccAssignmentConfig(token.ID, "user_id", user.ID, "activate = false"),
+				ExpectError: testAccErrorPattern(`quotaLimitReached.*already holds the most hardware OATH tokens`),
+			},
+		},
+	})
+}
+
+// Not parallel: it changes the permissions the emulator grants to every test.
+func TestAccHardwareTokenAssignment_insufficientPermissions(t *testing.T) {
+	seed := testAccSeed()
+	token := testAccInventoryToken(t, seed)
+	user := testAccUser(t)
+	acc.Test(t, acc.TestCase{
+		PreCheck: func() {
+			testAccPreCheck(t)
+			testEmulator.SetAppPermissions(emulator.PermPolicyReadWriteAuthMethod, emulator.PermUserReadAll)
+			t.Cleanup(func() { testEmulator.SetAppPermissions(emulator.DefaultAppPermissions...) })
+		},
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []acc.TestStep{
+			{
+				Config: testAccAssignmentConfig(token.ID, "user_id", user.ID, fmt.Sprintf("secret_key = %q", seed)),
+				ExpectError: testAccErrorPattern(`Unable to Create Hardware Token Assignment.*UserAuthenticationMethod\.ReadWrite\.All.*` +
+					`Authentication Administrator`),
+			},
+		},
+	})
+}
+
+// fakeActivationGraph answers the calls of a create whose activation Graph rejects, and records the codes sent.
+type fakeActivationGraph struct {
+	graph.API
+	device graph.Device
+	user   graph.User
+	codes  []string
+}
+
+func (f *fakeActivationGraph) GetUser(context.Context, string) (*graph.User, error) {
+	return &f.user, nil
+}
+
+func (f *fakeActivationGraph) GetDevice(context.Context, string) (*graph.Device, error) {
+	d := f.device
+	return &d, nil
+}
+
+func (f *fakeActivationGraph) reject(code string) error {
+	f.codes = append(f.codes, code)
+	f.device.AssignedTo = &graph.Identity{ID: f.user.ID}
+	f.device.Status = graph.StatusFailedActivation
+	return &graph.Error{Operation: "activate", StatusCode: 400, Code: errCodeInvalidVerificationCode, Message: "The verification code is invalid.", RequestID: "req-1"}
+}
+
+func (f *fakeActivationGraph) AssignAndActivate(_ context.Context, _, _, code, _ string) error {
+	return f.reject(code)
+}
+
+func (f *fakeActivationGraph) ActivateMethod(_ context.Context, _, _, code, _ string) error {
+	return f.reject(code)
+}
+
+// The failed-activation error names the settings used and never the seed or the verification code.
+func TestHardwareTokenAssignmentActivationErrorHidesSecrets(t *testing.T) {
+	ctx := context.Background()
+	seed := testAccSeed()
+	fake := &fakeActivationGraph{
+		device: graph.Device{ID: "dev-1", SerialNumber: "SN-42", TimeIntervalInSeconds: 60, HashFunction: graph.HashSHA256, Status: graph.StatusAvailable},
+		user:   graph.User{ID: "user-1", UserPrincipalName: "amy@contoso.example", UserType: "Member"},
+	}
+	r := &hardwareTokenAssignmentResource{client: fake}
+	var sch resource.SchemaResponse
+	r.Schema(ctx, resource.SchemaRequest{}, &sch)
+	typ := sch.Schema.Type().TerraformType(ctx)
+	model := hardwareTokenAssignmentModel{
+		ID: types.StringUnknown(), TokenID: types.StringValue("dev-1"), UserID: types.StringValue("user-1"),
+		UserPrincipalName: types.StringUnknown(), Activate: types.BoolValue(true), SecretKey: types.StringValue(seed),
+		SecretKeyWO: types.StringNull(), SecretKeyWOVersion: types.Int64Null(), DisplayName: types.StringNull(),
+		Status: types.StringUnknown(), SerialNumber: types.StringUnknown(), LastUsedDateTime: types.StringUnknown(),
+	}
+	plan := tfsdk.Plan{Schema: sch.Schema, Raw: tftypes.NewValue(typ, nil)}
+	if d := plan.Set(ctx, &model); d.HasError() {
+		t.Fatal(d)
+	}
+	// The configuration has nulls where the plan has unknown computed values; tfsdk.Config has no Set.
+	configModel := model
+	configModel.ID, configModel.UserPrincipalName, configModel.Status = types.StringNull(), types.StringNull(), types.StringNull()
+	configModel.SerialNumber, configModel.LastUsedDateTime = types.StringNull(), types.StringNull()
+	config := tfsdk.Plan{Schema: sch.Schema, Raw: tftypes.NewValue(typ, nil)}
+	if d := config.Set(ctx, &configModel); d.HasError() {
+		t.Fatal(d)
+	}
+	resp := resource.CreateResponse{State: tfsdk.State{Schema: sch.Schema, Raw: tftypes.NewValue(typ, nil)}}
+	r.Create(ctx, resource.CreateRequest{Plan: plan, Config: tfsdk.Config(config)}, &resp)
+
+	if !resp.Diagnostics.HasError() {
+		t.Fatal("the create succeeded")
+	}
+	var text strings.Builder
+	for _, d := range resp.Diagnostics {
+		text.WriteString(d.Summary() + "\n" + d.Detail() + "\n")
+	}
+	msg := text.String()
+	for _, want := range []string{"time interval 60 seconds", "hash function hmacsha256", "SN-42", "failedActivation", "invalidVerificationCode", "req-1"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("the error does not mention %q:\n%s", want, msg)
+		}
+	}
+	if len(fake.codes) == 0 {
+		t.Fatal("no verification code was sent")
+	}
+	for _, secret := range append([]string{seed}, fake.codes...) {
+		if strings.Contains(msg, secret) {
+			t.Errorf("the error contains a secret (seed or code):\n%s", msg)
+		}
+	}
+	var state hardwareTokenAssignmentModel
+	if d := resp.State.Get(ctx, &state); d.HasError() {
+		t.Fatal(d)
+	}
+	if state.Status.ValueString() != graph.StatusFailedActivation || state.ID.ValueString() != "user-1/dev-1" {
+		t.Errorf("saved state: status %s, id %s; want failedActivation, user-1/dev-1", state.Status, state.ID)
+	}
+}
+
+func TestActivateWithCodeRetriesOnceAfterStepRollover(t *testing.T) {
+	seed := testAccSeed()
+	device := &graph.Device{TimeIntervalInSeconds: 30, HashFunction: graph.HashSHA1}
+	boundary := time.Unix(1_800_000_000, 0) // a multiple of 30 seconds
+	codeAt := func(tm time.Time) string {
+		c, err := totp.Code(seed, tm, 30, graph.HashSHA1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	reject := &graph.Error{StatusCode: 400, Code: errCodeInvalidVerificationCode}
+	for _, tc := range []struct {
+		name      string
+		clock     []time.Time // what now() returns, in order
+		firstErr  error
+		wantCodes []string // codes sent: first attempt, then the retry
+		wantErr   bool
+	}{
+		{"accepted", []time.Time{boundary.Add(-10 * time.Second)}, nil, []string{codeAt(boundary.Add(-10 * time.Second))}, false},
+		{"rejected within the step", []time.Time{boundary.Add(-10 * time.Second), boundary.Add(-9 * time.Second)}, reject,
+			[]string{codeAt(boundary.Add(-10 * time.Second))}, true},
+		{"rejected after rollover", []time.Time{boundary.Add(-5 * time.Second), boundary.Add(time.Second)}, reject,
+			[]string{codeAt(boundary.Add(-5 * time.Second)), codeAt(boundary.Add(time.Second))}, false},
+		{"rejected near the step end", []time.Time{boundary.Add(-time.Second), boundary.Add(-900 * time.Millisecond)}, reject,
+			[]string{codeAt(boundary.Add(-time.Second)), codeAt(boundary)}, false},
+		{"other error", []time.Time{boundary.Add(-time.Second)}, errors.New("boom"), []string{codeAt(boundary.Add(-time.Second))}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			clock := tc.clock
+			now := func() time.Time { tm := clock[0]; clock = clock[1:]; return tm }
+			var sent []string
+			first := func(code string) error { sent = append(sent, code); return tc.firstErr }
+			retry := func(code string) error { sent = append(sent, code); return nil }
+			err := activateWithCode(context.Background(), now, seed, device, first, retry)
+			if !slices.Equal(sent, tc.wantCodes) {
+				t.Errorf("codes sent %v, want %v", sent, tc.wantCodes)
+			}
+			if (err != nil) != tc.wantErr {
+				t.Errorf("error %v, want error: %v", err, tc.wantErr)
+			}
+		})
+	}
+}

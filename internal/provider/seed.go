@@ -1,0 +1,109 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/entraoath/terraform-provider-entraoath/internal/totp"
+)
+
+// Seed attributes shared by every resource that hands Graph a token seed: a plain (state-stored) one and a
+// write-only one for Terraform 1.11 and later. Exactly one of them is set.
+const (
+	attrSecretKey   = "secret_key"
+	attrSecretKeyWO = "secret_key_wo"
+)
+
+var (
+	_ validator.String         = base32SeedValidator{}
+	_ resource.ConfigValidator = seedSourceValidator{}
+)
+
+// base32SeedValidator accepts what totp.NormalizeBase32 accepts. Its diagnostics never contain the value.
+type base32SeedValidator struct{}
+
+func (base32SeedValidator) Description(context.Context) string {
+	return "value must be a Base32 seed (A-Z, 2-7; case, spaces, hyphens and = padding are ignored)"
+}
+
+func (v base32SeedValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (base32SeedValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if _, err := totp.NormalizeBase32(req.ConfigValue.ValueString()); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Hardware Token Seed", seedErrorDetail(req.Path, err))
+	}
+}
+
+// seedErrorDetail explains a totp seed error for the attribute at p. totp errors never carry the seed.
+func seedErrorDetail(p path.Path, err error) string {
+	reason := strings.TrimPrefix(err.Error(), totp.ErrInvalidSeed.Error()+": ")
+	detail := fmt.Sprintf("%s is not a usable Base32 seed: %s.\n\n"+
+		"Give the seed in Base32 (letters A-Z and digits 2-7; case, spaces, hyphens and '=' padding are ignored).", p, reason)
+	// NormalizeBase32 already suggests the conversion when it sees a hex digit; don't say it twice.
+	if !strings.Contains(reason, "hex_to_base32") {
+		detail += " If the vendor file gives the seed in hex, convert it with provider::entraoath::hex_to_base32(\"<hex seed>\")."
+	}
+	return detail
+}
+
+// seedSourceValidator requires exactly one of secret_key and secret_key_wo. It reads the configuration because a
+// write-only value is always null in the plan.
+type seedSourceValidator struct{}
+
+func (seedSourceValidator) Description(context.Context) string {
+	return fmt.Sprintf("exactly one of %s and %s must be set", attrSecretKey, attrSecretKeyWO)
+}
+
+func (v seedSourceValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (seedSourceValidator) ValidateResource(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var plain, writeOnly types.String
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root(attrSecretKey), &plain)...)
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root(attrSecretKeyWO), &writeOnly)...)
+	if resp.Diagnostics.HasError() || plain.IsUnknown() || writeOnly.IsUnknown() {
+		return
+	}
+	switch {
+	case plain.IsNull() && writeOnly.IsNull():
+		resp.Diagnostics.AddAttributeError(path.Root(attrSecretKey), "Missing Hardware Token Seed",
+			fmt.Sprintf("Microsoft Graph needs the token's seed when it creates the token. Set %s, or %s (Terraform 1.11 and later) "+
+				"to keep the seed out of the plan and state.", attrSecretKey, attrSecretKeyWO))
+	case !plain.IsNull() && !writeOnly.IsNull():
+		resp.Diagnostics.AddAttributeError(path.Root(attrSecretKeyWO), "Conflicting Hardware Token Seeds",
+			fmt.Sprintf("Both %s and %s are set; a token has one seed. Remove one of them.", attrSecretKey, attrSecretKeyWO))
+	}
+}
+
+// configuredSeed returns the seed the configuration gives in secret_key or secret_key_wo, normalised for Graph.
+// It adds an error (without the value) and returns "" when the seed is missing or invalid.
+func configuredSeed(plain, writeOnly types.String, diags *diag.Diagnostics) string {
+	p, v := path.Root(attrSecretKey), plain
+	if v.IsNull() {
+		p, v = path.Root(attrSecretKeyWO), writeOnly
+	}
+	if v.IsNull() || v.IsUnknown() {
+		diags.AddAttributeError(p, "Missing Hardware Token Seed",
+			fmt.Sprintf("Microsoft Graph needs the token's seed to create it, but neither %s nor %s has a known value.", attrSecretKey, attrSecretKeyWO))
+		return ""
+	}
+	seed, err := totp.NormalizeBase32(v.ValueString())
+	if err != nil {
+		diags.AddAttributeError(p, "Invalid Hardware Token Seed", seedErrorDetail(p, err))
+		return ""
+	}
+	return seed
+}

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Renders the Terraform Registry documentation in docs/ from the provider's schema (MarkdownDescription),
+# templates/ and examples/ with tfplugindocs, without network access.
+# Usage: scripts/docs.sh generate   rewrite docs/
+#        scripts/docs.sh check      fail when docs/ differs from a fresh rendering, then run tfplugindocs validate
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+tfplugindocs=$(scripts/tools.sh tfplugindocs)
+terraform=${TF_ACC_TERRAFORM_PATH:-$(scripts/ensure-tools.sh)}
+# tfplugindocs builds the provider, then asks the first `terraform` on PATH for its schema; it downloads a
+# Terraform only when there is none on PATH (or when given --tf-version, which is never passed here).
+PATH="$(dirname "$terraform"):$PATH"
+export PATH CHECKPOINT_DISABLE=1
+names=(--provider-name entraoath)
+
+case "${1:-}" in
+generate)
+  "$tfplugindocs" generate "${names[@]}" --rendered-provider-name "Entra ID Hardware OATH"
+  ;;
+check)
+  # The rendering goes to a scratch directory (tfplugindocs wants it relative to the provider directory).
+  scratch=.tools/docs-check
+  rm -rf "$scratch"
+  trap 'rm -rf "$scratch"' EXIT
+  "$tfplugindocs" generate "${names[@]}" --rendered-provider-name "Entra ID Hardware OATH" \
+    --rendered-website-dir "$scratch" >/dev/null
+  if ! diff -ru docs "$scratch"; then
+    echo "docs/ is out of date with the schema, templates/ or examples/: run 'make docs' and commit docs/." >&2
+    exit 1
+  fi
+  "$tfplugindocs" validate "${names[@]}"
+  ;;
+*)
+  echo "usage: $0 generate|check" >&2
+  exit 2
+  ;;
+esac
