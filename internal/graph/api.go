@@ -35,7 +35,8 @@ type Config struct {
 	Credential azcore.TokenCredential
 	// UserAgent is sent on every request, e.g. "terraform-provider-entraoath/1.2.3 terraform/1.11.4".
 	UserAgent string
-	// MaxRetries bounds retries of throttled (429) and unavailable (503/504) responses; 0 means the default.
+	// MaxRetries bounds retries of throttled (429) and unavailable (503) responses, and for methods other than POST
+	// of gateway timeouts (504) and transport errors; 0 means the default, 3.
 	MaxRetries int
 	// Transport is the base HTTP transport under the middleware; nil means a clone of http.DefaultTransport.
 	// Tests inject one that trusts the emulator's CA.

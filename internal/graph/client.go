@@ -59,8 +59,8 @@ func New(cfg Config) (*Client, error) {
 
 func newHTTPClient(cfg Config) *http.Client {
 	base := cfg.Transport
-	if base == nil {
-		t := http.DefaultTransport.(*http.Transport).Clone()
+	if def, ok := http.DefaultTransport.(*http.Transport); base == nil && ok {
+		t := def.Clone()
 		t.ResponseHeaderTimeout = responseHeaderTimeout
 		base = t
 	}
@@ -102,10 +102,11 @@ func fetch[T any, P parsable[T]](ctx context.Context, c *Client, r call) (*T, er
 	if err != nil {
 		return nil, err
 	}
-	if res == nil {
+	v, ok := res.(P)
+	if !ok {
 		return nil, fmt.Errorf("%s: Graph returned no content", r.op)
 	}
-	return (*T)(res.(P)), nil
+	return (*T)(v), nil
 }
 
 // send is the one place every Graph request goes through. A nil into means no response body is expected.

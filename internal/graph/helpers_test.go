@@ -80,7 +80,7 @@ func newHarness(t *testing.T, srv *emulator.Server, maxRetries int) *harness {
 		Credential: cred,
 		UserAgent:  testUserAgent,
 		MaxRetries: maxRetries,
-		Transport:  roundTripFunc(h.recordUserAgent(base)),
+		Transport:  h.recordUserAgent(base),
 		Logger:     h.log,
 	})
 	if err != nil {
@@ -177,7 +177,7 @@ func code(t *testing.T, d graph.Device) string {
 	return c
 }
 
-func wantGraphError(t *testing.T, err error, status int, code string) *graph.Error {
+func wantGraphError(t *testing.T, err error, status int, code string) {
 	t.Helper()
 	ge, ok := err.(*graph.Error)
 	if !ok {
@@ -186,7 +186,6 @@ func wantGraphError(t *testing.T, err error, status int, code string) *graph.Err
 	if ge.StatusCode != status || ge.Code != code || ge.RequestID == "" || ge.Operation == "" || ge.Message == "" {
 		t.Fatalf("want HTTP %d %q with operation, message and request-id, got %+v", status, code, ge)
 	}
-	return ge
 }
 
 func assertNoSecret(t *testing.T, err error, secrets ...string) {

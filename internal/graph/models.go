@@ -94,10 +94,7 @@ func (i *Identity) GetFieldDeserializers() fields {
 
 // Serialize writes a reference ({"id": …}), as in assignTo and {"device": {"id": …}}.
 func (i *Identity) Serialize(w serialization.SerializationWriter) error {
-	return errors.Join(
-		w.WriteStringValue("id", &i.ID),
-		w.WriteStringValue("displayName", nonEmpty(i.DisplayName)),
-	)
+	return w.WriteStringValue("id", &i.ID)
 }
 
 func (u *User) GetFieldDeserializers() fields {
@@ -251,11 +248,10 @@ func readTime(dst **time.Time) func(serialization.ParseNode) error {
 func readObject[T any, P parsable[T]](dst **T) func(serialization.ParseNode) error {
 	return func(n serialization.ParseNode) error {
 		v, err := n.GetObjectValue(newParsable[T, P])
-		if err != nil || v == nil {
-			return err
+		if p, ok := v.(P); ok {
+			*dst = (*T)(p)
 		}
-		*dst = (*T)(v.(P))
-		return nil
+		return err
 	}
 }
 
@@ -267,8 +263,8 @@ func readList[T any, P parsable[T]](dst *[]T) func(serialization.ParseNode) erro
 		}
 		*dst = make([]T, 0, len(vs))
 		for _, v := range vs {
-			if v != nil {
-				*dst = append(*dst, *(*T)(v.(P)))
+			if p, ok := v.(P); ok {
+				*dst = append(*dst, *(*T)(p))
 			}
 		}
 		return nil

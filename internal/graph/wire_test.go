@@ -12,7 +12,7 @@ import (
 
 // The emulator speaks one dialect; these cases pin the Graph quirks it doesn't produce.
 
-func parse(t *testing.T, body string, factory serialization.ParsableFactory) serialization.Parsable {
+func parse[T any](t *testing.T, body string, factory serialization.ParsableFactory) T {
 	t.Helper()
 	n, err := jsonser.NewJsonParseNode([]byte(body))
 	if err != nil {
@@ -22,13 +22,17 @@ func parse(t *testing.T, body string, factory serialization.ParsableFactory) ser
 	if err != nil {
 		t.Fatal(err)
 	}
-	return v
+	out, ok := v.(T)
+	if !ok {
+		t.Fatalf("parsed a %T", v)
+	}
+	return out
 }
 
 func TestDeviceToleratesQuirks(t *testing.T) {
-	d := parse(t, `{"id":"1","timeIntervalInSeconds":"60","status":"somethingNew","secretKey":null,
+	d := parse[*Device](t, `{"id":"1","timeIntervalInSeconds":"60","status":"somethingNew","secretKey":null,
 		"assignedTo":{"id":"u","displayName":"Amy","userPrincipalName":"amy@contoso.example"},"futureProperty":{"x":1}}`,
-		newParsable[Device]).(*Device)
+		newParsable[Device])
 	if d.TimeIntervalInSeconds != 60 || d.Status != "somethingNew" || d.AssignedTo == nil || d.AssignedTo.ID != "u" {
 		t.Fatalf("device = %+v", d)
 	}
@@ -46,15 +50,15 @@ func TestFailBuildsScrubbedErrors(t *testing.T) {
 		wantReqID string
 	}{{
 		name: "innerError request-id, echoed secret in another case",
-		err: parse(t, `{"error":{"code":"invalidRequest","message":"bad key jbswy3dpehpk3pxp / code 123456",
+		err: parse[error](t, `{"error":{"code":"invalidRequest","message":"bad key jbswy3dpehpk3pxp / code 123456",
 			"innerError":{"date":"2024-05-26T01:12:14","request-id":"body-id"}}}`,
-			odataerrors.CreateODataErrorFromDiscriminatorValue).(error),
+			odataerrors.CreateODataErrorFromDiscriminatorValue),
 		ex:       exchange{status: 400, requestID: "header-id"},
 		wantCode: "invalidRequest", wantMsg: "bad key [redacted] / code [redacted]", wantReqID: "body-id",
 	}, {
 		name: "innerError requestId",
-		err: parse(t, `{"error":{"code":"TooManyRequests","message":"Please retry again later.","innerError":{"requestId":"camel-id"}}}`,
-			odataerrors.CreateODataErrorFromDiscriminatorValue).(error),
+		err: parse[error](t, `{"error":{"code":"TooManyRequests","message":"Please retry again later.","innerError":{"requestId":"camel-id"}}}`,
+			odataerrors.CreateODataErrorFromDiscriminatorValue),
 		ex:       exchange{status: 429, requestID: "header-id"},
 		wantCode: "TooManyRequests", wantMsg: "Please retry again later.", wantReqID: "camel-id",
 	}, {
