@@ -62,7 +62,7 @@ func (f *parseTokenCSVFunction) Definition(_ context.Context, _ function.Definit
 			"`hex secret` or `seed_hex`, or `\"hex\"` as the optional second argument. The provider never guesses the encoding.\n\n" +
 			"The seeds are secrets. Read the file with `sensitive(file(\"tokens.csv\"))` so that Terraform keeps the " +
 			"result sensitive; because a sensitive map cannot drive `for_each`, iterate over " +
-			"`nonsensitive(toset(keys(local.tokens)))` (serial numbers are not secret) and look each token up by key. " +
+			"`toset(nonsensitive(keys(local.tokens)))` (serial numbers are not secret) and look each token up by key. " +
 			"Errors name the line and column and never contain a seed.",
 		Parameters: []function.Parameter{
 			function.StringParameter{Name: "content", MarkdownDescription: "The file's content, e.g. `sensitive(file(\"tokens.csv\"))`."},

@@ -62,6 +62,10 @@ func testAccPreCheck(t *testing.T) {
 // testAccUser adds a fresh member user to the emulator, so parallel tests never share one.
 func testAccUser(t *testing.T) emulator.User {
 	t.Helper()
+	if testEmulator == nil {
+		// The same gate as resource.Test: acceptance tests run only with TF_ACC set (`make test` sets it).
+		t.Skip("acceptance tests need TF_ACC=1")
+	}
 	n := testAccName(t)
 	return testEmulator.AddUser(emulator.User{UserPrincipalName: n + "@contoso.example", DisplayName: n})
 }

@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"maps"
 	"regexp"
 	"strings"
 
@@ -13,10 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/setdefault"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -79,13 +77,14 @@ func (r *hardwareOATHPolicyResource) Metadata(_ context.Context, req resource.Me
 	resp.TypeName = req.ProviderTypeName + "_hardware_oath_policy"
 }
 
-func (r *hardwareOATHPolicyResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+func (r *hardwareOATHPolicyResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	// Neither the target sets nor their nested attributes use Default: defaults inside sets are unreliable in the
+	// framework (terraform-plugin-framework#783, #867), so targetDefaults plans each set as a whole.
 	targetType := func(what string) schema.StringAttribute {
 		return schema.StringAttribute{
-			MarkdownDescription: "What `id` names: `group` (default) or `user` (legacy; Microsoft recommends groups) " + what + ".",
+			MarkdownDescription: "What `id` names " + what + ": `group` (default) or `user` (legacy; Microsoft recommends groups).",
 			Optional:            true,
 			Computed:            true,
-			Default:             stringdefault.StaticString("group"),
 			Validators:          []validator.String{stringvalidator.OneOf("group", "user")},
 		}
 	}
@@ -115,22 +114,23 @@ func (r *hardwareOATHPolicyResource) Schema(ctx context.Context, _ resource.Sche
 				MarkdownDescription: "Who may use hardware OATH tokens. Defaults to all users (one target with id `all_users`).",
 				Optional:            true,
 				Computed:            true,
-				Default:             setdefault.StaticValue(allUsers),
-				Validators:          []validator.Set{setvalidator.SizeAtLeast(1)},
+				PlanModifiers: []planmodifier.Set{targetDefaults{omitted: allUsers, attributes: map[string]attr.Value{
+					"target_type": types.StringValue("group"), "is_registration_required": types.BoolValue(false),
+				}}},
+				Validators: []validator.Set{setvalidator.SizeAtLeast(1)},
 				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
 					"id": schema.StringAttribute{
-						MarkdownDescription: "A group's object id, or `all_users`.",
+						MarkdownDescription: "A group's object id, `all_users`, or (with `target_type = \"user\"`) a user's object id.",
 						Required:            true,
 						Validators: []validator.String{stringvalidator.RegexMatches(
 							regexp.MustCompile(`^(`+allUsersTargetID+`|`+objectIDPattern+`)$`),
-							"must be a group object id (a GUID) or all_users")},
+							"must be an object id (a GUID) or all_users")},
 					},
 					"target_type": targetType("included"),
 					"is_registration_required": schema.BoolAttribute{
 						MarkdownDescription: "Whether the target's users are required to register the method. Defaults to `false`.",
 						Optional:            true,
 						Computed:            true,
-						Default:             booldefault.StaticBool(false),
 					},
 				}},
 			},
@@ -138,13 +138,16 @@ func (r *hardwareOATHPolicyResource) Schema(ctx context.Context, _ resource.Sche
 				MarkdownDescription: "Who may not use hardware OATH tokens, even when included. Defaults to nobody.",
 				Optional:            true,
 				Computed:            true,
-				Default:             setdefault.StaticValue(types.SetValueMust(policyExcludeTargetType, nil)),
+				PlanModifiers: []planmodifier.Set{targetDefaults{
+					omitted:    types.SetValueMust(policyExcludeTargetType, nil),
+					attributes: map[string]attr.Value{"target_type": types.StringValue("group")},
+				}},
 				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
 					"id": schema.StringAttribute{
-						MarkdownDescription: "A group's object id.",
+						MarkdownDescription: "A group's object id, or (with `target_type = \"user\"`) a user's object id.",
 						Required:            true,
 						Validators: []validator.String{stringvalidator.RegexMatches(
-							regexp.MustCompile(`^`+objectIDPattern+`$`), "must be a group object id (a GUID)")},
+							regexp.MustCompile(`^`+objectIDPattern+`$`), "must be an object id (a GUID)")},
 					},
 					"target_type": targetType("excluded"),
 				}},
@@ -262,4 +265,51 @@ func (r *hardwareOATHPolicyResource) ImportState(ctx context.Context, req resour
 		return
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), hardwareOATHPolicyID)...)
+}
+
+// targetDefaults plans a target set: omitted when the configuration leaves the set out, else the configured set
+// with attributes' defaults filled in where the configuration leaves them null.
+type targetDefaults struct {
+	omitted    types.Set
+	attributes map[string]attr.Value
+}
+
+var _ planmodifier.Set = targetDefaults{}
+
+func (d targetDefaults) Description(context.Context) string {
+	return "fills in the defaults of the targets' optional attributes"
+}
+
+func (d targetDefaults) MarkdownDescription(ctx context.Context) string { return d.Description(ctx) }
+
+func (d targetDefaults) PlanModifySet(ctx context.Context, req planmodifier.SetRequest, resp *planmodifier.SetResponse) {
+	if req.ConfigValue.IsNull() {
+		resp.PlanValue = d.omitted
+		return
+	}
+	if req.ConfigValue.IsUnknown() {
+		return
+	}
+	elems := make([]attr.Value, 0, len(req.ConfigValue.Elements()))
+	for _, e := range req.ConfigValue.Elements() {
+		obj, ok := e.(types.Object)
+		if !ok || obj.IsNull() || obj.IsUnknown() {
+			elems = append(elems, e)
+			continue
+		}
+		attrs := maps.Clone(obj.Attributes())
+		for name, def := range d.attributes {
+			if attrs[name].IsNull() {
+				attrs[name] = def
+			}
+		}
+		v, diags := types.ObjectValue(obj.AttributeTypes(ctx), attrs)
+		resp.Diagnostics.Append(diags...)
+		elems = append(elems, v)
+	}
+	plan, diags := types.SetValue(req.ConfigValue.ElementType(ctx), elems)
+	resp.Diagnostics.Append(diags...)
+	if !resp.Diagnostics.HasError() {
+		resp.PlanValue = plan
+	}
 }

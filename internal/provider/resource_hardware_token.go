@@ -216,20 +216,19 @@ func (r *hardwareTokenResource) Configure(_ context.Context, req resource.Config
 	}
 }
 
-// updatableAttributes are what Graph's PATCH accepts, in the order diagnostics name them.
-func updatableAttributes(m hardwareTokenModel) []struct {
+type namedValue struct {
 	name  string
 	value attr.Value
-} {
-	return []struct {
-		name  string
-		value attr.Value
-	}{
-		{"display_name", m.DisplayName},
-		{"manufacturer", m.Manufacturer},
-		{"model", m.Model},
-		{"time_interval", m.TimeInterval},
-		{"hash_function", m.HashFunction},
+}
+
+// updatableAttributes are what Graph's PATCH accepts, in the order diagnostics name them.
+func updatableAttributes(a tokenAttributes) []namedValue {
+	return []namedValue{
+		{"display_name", a.DisplayName},
+		{"manufacturer", a.Manufacturer},
+		{"model", a.Model},
+		{"time_interval", a.TimeInterval},
+		{"hash_function", a.HashFunction},
 	}
 }
 
@@ -246,8 +245,8 @@ func (r *hardwareTokenResource) ModifyPlan(ctx context.Context, req resource.Mod
 		return
 	}
 	var changed []string
-	stateValues := updatableAttributes(state)
-	for i, a := range updatableAttributes(plan) {
+	stateValues := updatableAttributes(state.tokenAttributes)
+	for i, a := range updatableAttributes(plan.tokenAttributes) {
 		if !a.value.Equal(stateValues[i].value) {
 			changed = append(changed, a.name)
 			resp.RequiresReplace = append(resp.RequiresReplace, path.Root(a.name))

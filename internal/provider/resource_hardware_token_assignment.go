@@ -380,11 +380,11 @@ func (r *hardwareTokenAssignmentResource) Update(ctx context.Context, req resour
 	current := state.Status.ValueString()
 	switch {
 	case plan.Activate.ValueBool() && current != graph.StatusActivated:
+		// Read for the period and hash function only: the planned computed values must come back unchanged.
 		device := r.readToken(ctx, &resp.Diagnostics, summary, tokenID)
 		if device == nil {
 			return
 		}
-		setFromDevice(&plan, device)
 		seed := activationSeed(ctx, plan.SecretKey, req.Config, &resp.Diagnostics)
 		if resp.Diagnostics.HasError() {
 			return
@@ -513,7 +513,7 @@ func (r *hardwareTokenAssignmentResource) readToken(ctx context.Context, diags *
 
 // saveAfterFailedActivation records the status Graph reports after a rejected verification code and explains the
 // failure without the seed or the code.
-func (r *hardwareTokenAssignmentResource) saveAfterFailedActivation(ctx context.Context, diags *diag.Diagnostics, state stateSetter, m hardwareTokenAssignmentModel, device *graph.Device, userID string, activationErr error) {
+func (r *hardwareTokenAssignmentResource) saveAfterFailedActivation(ctx context.Context, diags *diag.Diagnostics, state *tfsdk.State, m hardwareTokenAssignmentModel, device *graph.Device, userID string, activationErr error) {
 	m.Status = types.StringValue(graph.StatusFailedActivation)
 	if current, err := r.client.GetDevice(ctx, device.ID); err == nil {
 		setFromDevice(&m, current)
@@ -530,11 +530,6 @@ func activationSeed(ctx context.Context, plain types.String, config tfsdk.Config
 		return ""
 	}
 	return configuredSeed(plain, writeOnly, diags)
-}
-
-// stateSetter is the part of tfsdk.State that saving needs; Create and Update responses both provide it.
-type stateSetter interface {
-	Set(ctx context.Context, val any) diag.Diagnostics
 }
 
 func activationFailedDetail(device *graph.Device, userID, status string, err error) string {

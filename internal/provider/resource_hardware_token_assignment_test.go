@@ -491,6 +491,45 @@ func TestAccHardwareTokenAssignment_wrongSeed(t *testing.T) {
 	})
 }
 
+// Activating an assigned token with a wrong seed: the update fails, the state records failedActivation, and the
+// corrected seed activates the token in place.
+func TestAccHardwareTokenAssignment_wrongSeedOnUpdate(t *testing.T) {
+	seed, wrong := testAccSeed(), testAccSeed()
+	token := testAccInventoryToken(t, seed)
+	user := testAccUser(t)
+	acc.ParallelTest(t, acc.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             testAccCheckTokenReturned(token.ID),
+		Steps: []acc.TestStep{
+			{
+				Config: testAccAssignmentConfig(token.ID, "user_id", user.ID, "activate = false"),
+				Check:  testAccCheckToken(token.ID, emulator.StatusAssigned, user.ID),
+			},
+			{
+				Config:      testAccAssignmentConfig(token.ID, "user_id", user.ID, fmt.Sprintf("secret_key = %q", wrong)),
+				ExpectError: testAccErrorPattern(`Unable to Activate Hardware Token.*time interval 30 seconds, hash function hmacsha1`),
+			},
+			{
+				RefreshState:       true,
+				ExpectNonEmptyPlan: true, // activation is still pending
+				Check: acc.ComposeTestCheckFunc(
+					acc.TestCheckResourceAttr(testAccAssignment, "status", graph.StatusFailedActivation),
+					testAccCheckToken(token.ID, emulator.StatusFailedActivation, user.ID),
+				),
+			},
+			{
+				Config: testAccAssignmentConfig(token.ID, "user_id", user.ID, fmt.Sprintf("secret_key = %q", seed)),
+				ConfigPlanChecks: acc.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(testAccAssignment, plancheck.ResourceActionUpdate)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				Check: testAccCheckToken(token.ID, emulator.StatusActivated, user.ID),
+			},
+		},
+	})
+}
+
 func TestAccHardwareTokenAssignment_unknownUser(t *testing.T) {
 	token := testAccInventoryToken(t, testAccSeed())
 	acc.ParallelTest(t, acc.TestCase{

@@ -135,6 +135,16 @@ func (h header) name(f field) string { return h.names[h.columns[f]] }
 
 func parseHeader(record []string, line int) (header, error) {
 	h := header{columns: map[field]int{}, names: make([]string, len(record))}
+	known := false
+	for _, raw := range record {
+		_, _, ok := identifyColumn(raw)
+		known = known || ok
+	}
+	if !known {
+		// Most likely a file without a header row: the cells are data, seeds among them, so none is quoted.
+		return h, &Error{Line: line, Msg: "the first row is not a header row (none of its cells names a column); " +
+			"add one such as upn,serial number,secret key,time interval,manufacturer,model"}
+	}
 	for i, raw := range record {
 		name := strings.TrimSpace(raw)
 		h.names[i] = name

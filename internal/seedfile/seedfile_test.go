@@ -140,6 +140,8 @@ func TestParseErrors(t *testing.T) {
 		{"missing secret column", "upn,serial number,time interval\nu,1,30\n", "", `no "secret key" column`, 1, ""},
 		{"missing serial column", "secret key,model\n" + seedB32 + ",K\n", "", `no "serial number" column`, 1, ""},
 		{"unknown column", "serial number,secret key,digits\n1," + seedB32 + ",6\n", "", "unknown column", 1, "digits"},
+		{"no header row", "1234567," + seedB32 + ",30\n", "", "the first row is not a header row", 1, ""},
+		{"no header row, seed first", seed2 + ",1234567\n", "", "the first row is not a header row", 1, ""},
 		{"unnamed column", "serial number,,secret key\n", "", "column 2 of the header has no name", 1, ""},
 		{"duplicate column", "serial number,Serial_Number,secret key\n", "", "names the serial number again (column 1", 1, "Serial_Number"},
 		{"bad base32 seed", hdr + row("1", badSeed, "30"), "", "not a Base32 letter", 2, "secret key"},

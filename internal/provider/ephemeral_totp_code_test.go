@@ -1,0 +1,146 @@
+package provider
+
+import (
+	"fmt"
+	"maps"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-testing/echoprovider"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+	"github.com/hashicorp/terraform-plugin-testing/tfversion"
+
+	"github.com/entraoath/terraform-provider-entraoath/internal/totp"
+)
+
+// testAccEchoProviderFactories adds the echo provider, which copies an ephemeral value into state for checking.
+func testAccEchoProviderFactories() map[string]func() (tfprotov6.ProviderServer, error) {
+	f := maps.Clone(testAccProtoV6ProviderFactories)
+	f["echo"] = echoprovider.NewProviderServer()
+	return f
+}
+
+// currentCode accepts the code of seed for the time step the check runs in or the one before, since the
+// ephemeral resource was opened a moment earlier.
+type currentCode struct {
+	seed, hash string
+	period     int64
+}
+
+func (c currentCode) CheckValue(v any) error {
+	got, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("expected a string code, got %T", v)
+	}
+	now := time.Now()
+	for _, at := range []time.Time{now, now.Add(-time.Duration(c.period) * time.Second)} {
+		want, err := totp.Code(c.seed, at, c.period, c.hash)
+		if err != nil {
+			return err
+		}
+		if got == want {
+			return nil
+		}
+	}
+	return fmt.Errorf("code %q is not the seed's code for the current or previous %ds step", got, c.period)
+}
+
+func (c currentCode) String() string { return fmt.Sprintf("current %s/%ds code", c.hash, c.period) }
+
+// stepEnd accepts an RFC 3339 time that ends a period-second step, no earlier than the previous step's end and
+// no later than the current step's end.
+type stepEnd struct{ period int64 }
+
+func (c stepEnd) CheckValue(v any) error {
+	s, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("expected a string time, got %T", v)
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return err
+	}
+	end := (time.Now().Unix()/c.period + 1) * c.period
+	if t.Unix()%c.period != 0 || t.Unix() > end || t.Unix() < end-c.period {
+		return fmt.Errorf("%s does not end the current or previous %ds step", s, c.period)
+	}
+	return nil
+}
+
+func (c stepEnd) String() string { return fmt.Sprintf("end of the current %ds step", c.period) }
+
+func TestAccTOTPCodeEphemeralResource(t *testing.T) {
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
+		ProtoV6ProviderFactories: testAccEchoProviderFactories(),
+		// One echo provider per step: in-process provider servers are shared by aliases, and an echo resource with
+		// prior state keeps its data, so each step echoes into a new resource.
+		Steps: []resource.TestStep{
+			{
+				Config: `
+ephemeral "entraoath_totp_code" "test" {
+  secret_key = "` + rfcSeedSHA1 + `"
+}
+provider "echo" {
+  data = ephemeral.entraoath_totp_code.test
+}
+resource "echo" "defaults" {}`,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("echo.defaults", tfjsonpath.New("data").AtMapKey("time_interval"), knownvalue.Int64Exact(30)),
+					statecheck.ExpectKnownValue("echo.defaults", tfjsonpath.New("data").AtMapKey("hash_function"), knownvalue.StringExact("hmacsha1")),
+					statecheck.ExpectKnownValue("echo.defaults", tfjsonpath.New("data").AtMapKey("code"), currentCode{rfcSeedSHA1, totp.HashSHA1, 30}),
+					statecheck.ExpectKnownValue("echo.defaults", tfjsonpath.New("data").AtMapKey("valid_until"), stepEnd{30}),
+				},
+			},
+			{
+				Config: `
+ephemeral "entraoath_totp_code" "test" {
+  secret_key    = "` + "gezdgnbvgy3tqojqgezdgnbvgy3tqojqgezdgnbvgy3tqojqgeza====" + `"
+  time_interval = 60
+  hash_function = "hmacsha256"
+}
+provider "echo" {
+  data = ephemeral.entraoath_totp_code.test
+}
+resource "echo" "sha256" {}`,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("echo.sha256", tfjsonpath.New("data").AtMapKey("time_interval"), knownvalue.Int64Exact(60)),
+					statecheck.ExpectKnownValue("echo.sha256", tfjsonpath.New("data").AtMapKey("code"), currentCode{rfcSeedSHA256, totp.HashSHA256, 60}),
+					statecheck.ExpectKnownValue("echo.sha256", tfjsonpath.New("data").AtMapKey("valid_until"), stepEnd{60}),
+				},
+			},
+		},
+	})
+}
+
+func TestAccTOTPCodeEphemeralResource_invalid(t *testing.T) {
+	for name, c := range map[string]struct{ attrs, want string }{
+		"seed":     {`secret_key = "GEZDGNBVGY3TQOJ1GEZDGNBVGY3TQOJQ"`, `secret_key is not a usable Base32 seed: character 16 is not a Base32 letter`},
+		"interval": {`secret_key = "` + rfcSeedSHA1 + `"` + "\n time_interval = 45", `value must be one of: ["30" "60"], got: 45`},
+		"hash":     {`secret_key = "` + rfcSeedSHA1 + `"` + "\n hash_function = \"sha1\"", `value must be one of: ["hmacsha1" "hmacsha256"], got: "sha1"`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			resource.ParallelTest(t, resource.TestCase{
+				PreCheck:                 func() { testAccPreCheck(t) },
+				TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
+				ProtoV6ProviderFactories: testAccEchoProviderFactories(),
+				Steps: []resource.TestStep{{
+					Config: `
+ephemeral "entraoath_totp_code" "test" {
+  ` + c.attrs + `
+}
+provider "echo" {
+  data = ephemeral.entraoath_totp_code.test
+}
+resource "echo" "test" {}`,
+					ExpectError: expectErrorText(c.want),
+				}},
+			})
+		})
+	}
+}
