@@ -2,7 +2,8 @@
 # Renders the Terraform Registry documentation in docs/ from the provider's schema (MarkdownDescription),
 # templates/ and examples/ with tfplugindocs, without network access.
 # Usage: scripts/docs.sh generate   rewrite docs/
-#        scripts/docs.sh check      fail when docs/ differs from a fresh rendering, then run tfplugindocs validate
+#        scripts/docs.sh check      fail when examples/ is not formatted or docs/ differs from a fresh rendering,
+#                                   then run tfplugindocs validate
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,6 +20,11 @@ generate)
   "$tfplugindocs" generate "${names[@]}" --rendered-provider-name "Entra ID Hardware OATH"
   ;;
 check)
+  # The examples are copied into the docs verbatim, so they must be formatted.
+  if ! "$terraform" fmt -check -recursive examples >/dev/null; then
+    echo "examples/ is not formatted: run '$terraform fmt -recursive examples'." >&2
+    exit 1
+  fi
   # The rendering goes to a scratch directory (tfplugindocs wants it relative to the provider directory).
   scratch=.tools/docs-check
   rm -rf "$scratch"

@@ -6,6 +6,7 @@ package seedfile
 
 import (
 	"encoding/csv"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -307,7 +308,7 @@ func (h header) token(record []string, line int, enc Encoding) (Token, error) {
 	if v := cell(fieldInterval); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
-			return t, fail(fieldInterval, fmt.Sprintf("%q is not a whole number of seconds; use 30 or 60", v))
+			return t, fail(fieldInterval, fmt.Sprintf("%s is not a whole number of seconds; use 30 or 60", quoteShort(v)))
 		}
 		if err := totp.ValidatePeriod(n); err != nil {
 			return t, fail(fieldInterval, err.Error())
@@ -318,11 +319,20 @@ func (h header) token(record []string, line int, enc Encoding) (Token, error) {
 	if v := cell(fieldHash); v != "" {
 		hash, ok := NormalizeHash(v)
 		if !ok {
-			return t, fail(fieldHash, fmt.Sprintf("%q is not SHA-1 or SHA-256; use sha1, sha256, hmacsha1 or hmacsha256", v))
+			return t, fail(fieldHash, fmt.Sprintf("%s is not SHA-1 or SHA-256; use sha1, sha256, hmacsha1 or hmacsha256", quoteShort(v)))
 		}
 		t.HashFunction = hash
 	}
 	return t, nil
+}
+
+// quoteShort quotes a cell for a message only when it is too short to be a seed (Graph's minimum is 16 Base32
+// characters): a file whose header misnames its columns could otherwise put a seed in an error.
+func quoteShort(v string) string {
+	if len(v) < totp.MinBase32Length {
+		return strconv.Quote(v)
+	}
+	return fmt.Sprintf("a %d-character value", len(v))
 }
 
 func decodeSeed(v string, enc Encoding) (string, error) {
@@ -342,12 +352,8 @@ func decodeSeed(v string, enc Encoding) (string, error) {
 }
 
 func looksHex(v string) bool {
-	for _, r := range v {
-		if !(r >= '0' && r <= '9' || r >= 'a' && r <= 'f' || r >= 'A' && r <= 'F') {
-			return false
-		}
-	}
-	return len(v)%2 == 0
+	_, err := hex.DecodeString(v)
+	return err == nil
 }
 
 // NormalizeHash maps the hash names vendors use (SHA1, sha-256, HMAC-SHA256, hmacsha1…) to Graph's.

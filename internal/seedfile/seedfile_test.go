@@ -152,6 +152,8 @@ func TestParseErrors(t *testing.T) {
 		{"empty serial", hdr + row("", seedB32, "30"), "", "the serial number is empty", 2, "serial number"},
 		{"interval not a number", hdr + row("1", seedB32, "30s"), "", `"30s" is not a whole number`, 2, "time interval"},
 		{"interval not allowed", hdr + row("1", seedB32, "45"), "", "30 or 60", 2, "time interval"},
+		{"seed in the interval column", "serial number,time interval,secret key\n1," + seed2 + "," + seedB32 + "\n", "", "a 32-character value is not a whole number", 2, "time interval"},
+		{"seed in the hash column", "serial number,hash,secret key\n1," + seed2 + "," + seedB32 + "\n", "", "a 32-character value is not SHA-1", 2, "hash"},
 		{"bad hash", "serial number,secret key,hash function\n1," + seedB32 + ",md5\n", "", `"md5" is not SHA-1 or SHA-256`, 2, "hash function"},
 		{"duplicate serial", hdr + row("0001", seedB32, "30") + "\n" + row("0001", seed2, "60"), "", `serial number "0001" is also on line 2`, 4, "serial number"},
 		{"too few fields", hdr + "u@contoso.com,1," + seedB32 + ",30,Contoso\n", "", "5 fields but the header has 6", 2, ""},

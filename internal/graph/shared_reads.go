@@ -1,0 +1,195 @@
+package graph
+
+import (
+	"context"
+	"strings"
+	"sync"
+)
+
+// NewSharedReads wraps api so that, for the lifetime of the returned value (one provider configuration, that is
+// one Terraform command's walk), device reads share one listing of the inventory and user reads are remembered.
+//
+//   - The first GetDevice lists the whole inventory (ListDevices pages at $top=1000); concurrent first reads wait
+//     for that one listing. Later GetDevice calls are answered from it.
+//   - Every write to a device through the wrapper (update, delete, assign, activate, deactivate, unassign) marks
+//     the device written before the call is sent: from then on its reads go to Graph, so a read after a write never
+//     sees the listing's older copy, even when the listing was still loading while the write ran.
+//   - A device created through the wrapper is answered from the POST response, with no read after the write.
+//   - A device the listing does not hold is read with GetDevice: it may be newer than the listing, and a missing
+//     device stays a 404.
+//   - ListDevices (a data source or an import by serial number), ListMethods and the policy calls pass through.
+//
+// Changes made outside the provider after the listing was loaded are seen by the next Terraform command, which
+// configures a new wrapper; changes made before it are always seen.
+func NewSharedReads(api API) API {
+	return &sharedReads{
+		API:     api,
+		loaded:  make(chan struct{}),
+		created: map[string]Device{},
+		written: map[string]bool{},
+		users:   map[string]User{},
+	}
+}
+
+type sharedReads struct {
+	API // calls without a shared answer go straight to Graph
+
+	loadOnce sync.Once
+	loaded   chan struct{}     // closed once the listing ended
+	listing  map[string]Device // by lower-case id; set before loaded is closed, read-only after; nil if it failed
+
+	mu      sync.Mutex
+	created map[string]Device // created through this wrapper and not written since, from the POST response
+	written map[string]bool   // written through this wrapper: always read from Graph
+	users   map[string]User   // by lower-case object id, UPN and the reference asked for
+}
+
+var _ API = (*sharedReads)(nil)
+
+// Graph object ids and UPNs compare case-insensitively.
+func foldKey(idOrUPN string) string { return strings.ToLower(idOrUPN) }
+
+func (s *sharedReads) GetDevice(ctx context.Context, id string) (*Device, error) {
+	if !s.isWritten(id) {
+		if d, ok := s.createdDevice(id); ok {
+			return d, nil
+		}
+		listing, err := s.inventory(ctx)
+		if err != nil {
+			return nil, err
+		}
+		// Ask again after the wait: a write may have started while the listing loaded, so its copy may be older.
+		if d, ok := listing[foldKey(id)]; ok && !s.isWritten(id) {
+			return cloneDevice(d), nil
+		}
+	}
+	return s.API.GetDevice(ctx, id)
+}
+
+func (s *sharedReads) isWritten(id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.written[foldKey(id)]
+}
+
+func (s *sharedReads) createdDevice(id string) (*Device, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d, ok := s.created[foldKey(id)]
+	if !ok {
+		return nil, false
+	}
+	return cloneDevice(d), true
+}
+
+// inventory lists the inventory once; every caller waits for that listing or for its own context to end. The
+// listing runs detached from the first caller's cancellation, since other reads wait for it too. A failed listing is
+// not retried: reads then go to GetDevice one by one, which reports the error against each resource.
+func (s *sharedReads) inventory(ctx context.Context) (map[string]Device, error) {
+	s.loadOnce.Do(func() {
+		go func() {
+			defer close(s.loaded)
+			devices, err := s.API.ListDevices(context.WithoutCancel(ctx), DeviceFilter{})
+			if err != nil {
+				return
+			}
+			listing := make(map[string]Device, len(devices))
+			for _, d := range devices {
+				listing[foldKey(d.ID)] = d
+			}
+			s.listing = listing
+		}()
+	})
+	select {
+	case <-s.loaded:
+		return s.listing, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+func (s *sharedReads) CreateDevice(ctx context.Context, d Device, assignToUserID string) (*Device, error) {
+	created, err := s.API.CreateDevice(ctx, d, assignToUserID)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	kept := *created
+	kept.SecretKey = "" // Graph never returns the seed; never keep one in memory either
+	s.created[foldKey(created.ID)] = kept
+	s.mu.Unlock()
+	return created, nil
+}
+
+// write marks deviceID written, then sends the write. The mark stays even when the write fails: a failed write
+// may still have been applied (a lost response), so only Graph knows the device's state.
+func (s *sharedReads) write(deviceID string, send func() error) error {
+	s.mu.Lock()
+	s.written[foldKey(deviceID)] = true
+	delete(s.created, foldKey(deviceID))
+	s.mu.Unlock()
+	return send()
+}
+
+func (s *sharedReads) UpdateDevice(ctx context.Context, id string, u DeviceUpdate) error {
+	return s.write(id, func() error { return s.API.UpdateDevice(ctx, id, u) })
+}
+
+func (s *sharedReads) DeleteDevice(ctx context.Context, id string) error {
+	return s.write(id, func() error { return s.API.DeleteDevice(ctx, id) })
+}
+
+func (s *sharedReads) AssignDevice(ctx context.Context, user, deviceID string) error {
+	return s.write(deviceID, func() error { return s.API.AssignDevice(ctx, user, deviceID) })
+}
+
+func (s *sharedReads) ActivateMethod(ctx context.Context, user, deviceID, code, displayName string) error {
+	return s.write(deviceID, func() error { return s.API.ActivateMethod(ctx, user, deviceID, code, displayName) })
+}
+
+func (s *sharedReads) DeactivateMethod(ctx context.Context, user, deviceID string) error {
+	return s.write(deviceID, func() error { return s.API.DeactivateMethod(ctx, user, deviceID) })
+}
+
+func (s *sharedReads) AssignAndActivate(ctx context.Context, user, deviceID, code, displayName string) error {
+	return s.write(deviceID, func() error { return s.API.AssignAndActivate(ctx, user, deviceID, code, displayName) })
+}
+
+func (s *sharedReads) UnassignDevice(ctx context.Context, user, deviceID string) error {
+	return s.write(deviceID, func() error { return s.API.UnassignDevice(ctx, user, deviceID) })
+}
+
+// GetUser remembers users by object id and UPN: the provider never writes users, and one user often holds
+// several tokens. Errors are not remembered.
+func (s *sharedReads) GetUser(ctx context.Context, idOrUPN string) (*User, error) {
+	s.mu.Lock()
+	u, ok := s.users[foldKey(idOrUPN)]
+	s.mu.Unlock()
+	if ok {
+		return &u, nil
+	}
+	got, err := s.API.GetUser(ctx, idOrUPN)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	for _, k := range []string{got.ID, got.UserPrincipalName, idOrUPN} {
+		s.users[foldKey(k)] = *got
+	}
+	s.mu.Unlock()
+	u = *got
+	return &u, nil
+}
+
+// cloneDevice copies d so that callers never share the pointers held by the wrapper.
+func cloneDevice(d Device) *Device {
+	if d.AssignedTo != nil {
+		a := *d.AssignedTo
+		d.AssignedTo = &a
+	}
+	if d.LastUsedDateTime != nil {
+		t := *d.LastUsedDateTime
+		d.LastUsedDateTime = &t
+	}
+	return &d
+}
