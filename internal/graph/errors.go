@@ -1,6 +1,8 @@
 package graph
 
 import (
+	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net/http"
@@ -42,6 +44,23 @@ func IsThrottled(err error) bool { return statusOf(err) == http.StatusTooManyReq
 
 // IsForbidden reports a 403 (missing permission or role).
 func IsForbidden(err error) bool { return statusOf(err) == http.StatusForbidden }
+
+// IsOutcomeUnknown reports a failed write that Graph may nevertheless have applied: the answer was a gateway
+// error (500, 502, 504) or never arrived (connection reset, timeout). 429 and 503 mean Graph did not process the
+// call, a certificate error means nothing was sent, and a cancelled or expired context is the caller's own doing.
+func IsOutcomeUnknown(err error) bool {
+	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	switch statusOf(err) {
+	case 0:
+		var certErr *tls.CertificateVerificationError
+		return !errors.As(err, &certErr)
+	case http.StatusInternalServerError, http.StatusBadGateway, http.StatusGatewayTimeout:
+		return true
+	}
+	return false
+}
 
 // fail turns what the adapter returned into an *Error when Graph answered, or wraps it with the operation when no
 // answer arrived (transport error, cancelled context). ex supplies status and request-id when the body was unusable.

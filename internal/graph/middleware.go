@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	khttp "github.com/microsoft/kiota-http-go"
@@ -20,13 +21,14 @@ import (
 // GetDefaultMiddlewaresWithOptions because kiota builds that list from a map (so in random order), and kiota's
 // RetryHandler truncates fractional Retry-After values and replays a POST after a 504.
 func middlewares(maxRetries int, logger func(context.Context, RequestLog)) []khttp.Middleware {
+	retry := retryHandler{maxRetries: maxRetries, gate: &throttleGate{}}
 	return []khttp.Middleware{
 		msgraphcore.NewGraphTelemetryHandler(&msgraphcore.GraphClientOptions{}), // one client-request-id per call
 		khttp.NewUserAgentHandler(),
 		khttp.NewParametersNameDecodingHandler(), // %24filter -> $filter
 		khttp.NewRedirectHandler(),
 		khttp.NewCompressionHandler(),
-		retryHandler{maxRetries: maxRetries},
+		retry,
 		observeHandler{logger: logger},
 	}
 }
@@ -41,55 +43,107 @@ const (
 // retryHandler is the single place that decides on retries. 429 and 503 mean Graph did not process the request,
 // so every method is retried. A 504 or a transport error leaves a write's fate unknown: only methods that are safe
 // to repeat are retried, and a POST is returned to its caller (the provider, e.g., looks the token up by serial).
-type retryHandler struct{ maxRetries int }
+// No wait ever outlasts the request's context deadline (the resource's timeout): the call then ends with the last
+// answer instead.
+type retryHandler struct {
+	maxRetries int
+	gate       *throttleGate // shared by every call of one Client
+}
 
 func (h retryHandler) Intercept(p khttp.Pipeline, i int, req *http.Request) (*http.Response, error) {
 	body, err := readBody(req)
 	if err != nil {
 		return nil, err
 	}
+	ctx := req.Context()
 	for attempt := 1; ; attempt++ {
-		try := withBody(req.Clone(req.Context()), body)
+		if err := h.gate.wait(ctx); err != nil {
+			return nil, err
+		}
+		try := withBody(req.Clone(ctx), body)
 		if attempt > 1 {
 			try.Header.Set(retryAttemptHeader, strconv.Itoa(attempt-1))
 		}
 		resp, err := p.Next(try, i)
-		delay, again := h.retryDelay(req, resp, err, attempt)
+		delay, throttled, again := h.retryDelay(req, resp, err, attempt)
+		if again && !fitsDeadline(ctx, delay) {
+			again = false // Graph's own answer explains the failure better than a wait cut short
+		}
 		if !again {
 			return resp, err
-		}
-		if err := sleep(req.Context(), delay); err != nil {
-			if resp != nil {
-				return resp, nil // Graph's own answer explains the failure better than the abandoned wait
-			}
-			return nil, err
 		}
 		if resp != nil {
 			_, _ = io.Copy(io.Discard, resp.Body)
 			_ = resp.Body.Close()
 		}
+		if throttled {
+			h.gate.closeFor(delay) // this call and every other one wait at the gate
+			continue
+		}
+		if err := sleep(ctx, delay); err != nil {
+			return nil, err
+		}
 	}
 }
 
-func (h retryHandler) retryDelay(req *http.Request, resp *http.Response, err error, attempt int) (time.Duration, bool) {
+// retryDelay says whether to retry and after how long; throttled means Graph asked every caller to back off.
+func (h retryHandler) retryDelay(req *http.Request, resp *http.Response, err error, attempt int) (delay time.Duration, throttled, again bool) {
 	if attempt > h.maxRetries || req.Context().Err() != nil {
-		return 0, false
+		return 0, false, false
 	}
 	replayable := req.Method != http.MethodPost
 	var certErr *tls.CertificateVerificationError
 	switch {
 	case err != nil:
-		return backoff(attempt), replayable && !errors.As(err, &certErr)
+		return backoff(attempt), false, replayable && !errors.As(err, &certErr)
 	case resp.StatusCode == http.StatusTooManyRequests, resp.StatusCode == http.StatusServiceUnavailable:
+		throttled = true
 	case resp.StatusCode == http.StatusGatewayTimeout && replayable:
 	default:
-		return 0, false
+		return 0, false, false
 	}
 	delay, ok := retryAfter(resp.Header)
 	if !ok {
 		delay = backoff(attempt)
 	}
-	return delay, delay <= maxRetryDelay
+	return delay, throttled, delay <= maxRetryDelay
+}
+
+// throttleGate holds back every call of one Client while Graph's latest Retry-After runs: when the tenant is
+// throttled, the provider's parallel resources then wait together instead of each spending its own retries on 429s.
+type throttleGate struct {
+	mu    sync.Mutex
+	until time.Time
+}
+
+func (g *throttleGate) closeFor(d time.Duration) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if until := time.Now().Add(d); until.After(g.until) {
+		g.until = until
+	}
+}
+
+// wait returns once the gate is open, plus up to 10% jitter so the waiting calls do not all arrive at once. A
+// call whose deadline comes first goes ahead at once: its answer, not a wait cut short, then ends it.
+func (g *throttleGate) wait(ctx context.Context) error {
+	g.mu.Lock()
+	d := time.Until(g.until)
+	g.mu.Unlock()
+	if d <= 0 {
+		return nil
+	}
+	d += rand.N(d/10 + 1)
+	if !fitsDeadline(ctx, d) {
+		return nil
+	}
+	return sleep(ctx, d)
+}
+
+// fitsDeadline reports whether waiting d still leaves time before ctx's deadline.
+func fitsDeadline(ctx context.Context, d time.Duration) bool {
+	deadline, ok := ctx.Deadline()
+	return !ok || time.Until(deadline) > d
 }
 
 // retryAfter reads Retry-After as (possibly fractional, e.g. "2.128") seconds or as an HTTP date.

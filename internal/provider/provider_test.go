@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"crypto/x509"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -28,7 +29,13 @@ func runWithEmulator(m *testing.M) int {
 	if os.Getenv("TF_ACC") == "" {
 		return m.Run()
 	}
-	srv, err := emulator.Start(emulator.Options{})
+	cert, err := newTestClientCertificate()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "generating the test client certificate:", err)
+		return 1
+	}
+	testClientCertificate = cert
+	srv, err := emulator.Start(emulator.Options{ClientCertificates: []*x509.Certificate{cert.cert}})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "starting the Graph emulator:", err)
 		return 1

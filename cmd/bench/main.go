@@ -1,0 +1,86 @@
+// Command bench measures the provider at fleet scale against the Graph emulator; `make bench` runs it.
+//
+// Environment: BENCH_TOKENS (default 1000), BENCH_LATENCY_MS (default 100), BENCH_OUTPUT (the JSON figures,
+// default .bench/bench-results.json), BENCH_BIN_DIR (prebuilt binaries, e.g. bin after `make build`; default: build
+// them), TF_ACC_TERRAFORM_PATH (the Terraform CLI; default terraform on PATH). It exits 1 when a target is missed.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/entraoath/terraform-provider-entraoath/internal/bench"
+)
+
+func main() {
+	bench.ServeWrapperIfRequested() // Terraform starts this binary in place of the provider, to measure it
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	tokens, err := intEnv("BENCH_TOKENS", 1000)
+	if err != nil {
+		return err
+	}
+	latencyMS, err := intEnv("BENCH_LATENCY_MS", 100)
+	if err != nil {
+		return err
+	}
+	terraform := os.Getenv("TF_ACC_TERRAFORM_PATH")
+	if terraform == "" {
+		if terraform, err = exec.LookPath("terraform"); err != nil {
+			return fmt.Errorf("no Terraform CLI: set TF_ACC_TERRAFORM_PATH")
+		}
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	res, err := bench.Run(ctx, bench.Config{
+		Tokens:    tokens,
+		Latency:   time.Duration(latencyMS) * time.Millisecond,
+		Terraform: terraform,
+		BinDir:    os.Getenv("BENCH_BIN_DIR"),
+		Log:       os.Stderr,
+	})
+	if err != nil {
+		return err
+	}
+	res.Print(os.Stdout)
+	output := os.Getenv("BENCH_OUTPUT")
+	if output == "" {
+		output = filepath.Join(".bench", "bench-results.json")
+	}
+	b, err := json.MarshalIndent(res, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(output, append(b, '\n'), 0o644); err != nil {
+		return err
+	}
+	fmt.Printf("figures written to %s\n", output)
+	if missed := res.Missed(); len(missed) > 0 {
+		return fmt.Errorf("%d target(s) missed", len(missed))
+	}
+	return nil
+}
+
+func intEnv(name string, def int) (int, error) {
+	v := os.Getenv(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("%s must be a non-negative integer, got %q", name, v)
+	}
+	return n, nil
+}

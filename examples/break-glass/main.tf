@@ -1,0 +1,96 @@
+# Break-glass: two emergency-access accounts, each with a dedicated hardware token, activated during apply so
+# that the accounts work the moment they are needed. The seeds come from the secret store through an ephemeral
+# variable and are written only to Entra ID: they are in neither the plan nor the state.
+#
+# The hardware OATH policy is one per tenant and is managed elsewhere (see the quickstart): it must include
+# these accounts and must never exclude them.
+
+terraform {
+  # Write-only arguments and ephemeral variables need Terraform 1.11.
+  required_version = ">= 1.11"
+  required_providers {
+    entraoath = {
+      source = "entraoath/entraoath"
+    }
+  }
+}
+
+# Signs in with ARM_TENANT_ID, ARM_CLIENT_ID and ARM_CLIENT_SECRET.
+provider "entraoath" {}
+
+variable "break_glass_seeds" {
+  description = "The Base32 seed of each break-glass token, by serial number, e.g. from TF_VAR_break_glass_seeds."
+  type        = map(string)
+  sensitive   = true
+  ephemeral   = true
+}
+
+locals {
+  # Token serial number => emergency-access account. Neither is secret.
+  break_glass_tokens = {
+    "BG-0001" = "emergency1@contoso.example"
+    "BG-0002" = "emergency2@contoso.example"
+  }
+}
+
+resource "entraoath_hardware_token" "break_glass" {
+  for_each = local.break_glass_tokens
+
+  serial_number = each.key
+  # Says what the token is, so that nobody deletes it in a clean-up.
+  display_name  = "Break-glass ${each.key} (${each.value})"
+  manufacturer  = "Token2"
+  model         = "C202"
+  time_interval = 30
+  hash_function = "hmacsha1"
+
+  secret_key_wo         = var.break_glass_seeds[each.key]
+  secret_key_wo_version = 1 # increment with a new seed to replace the token
+}
+
+resource "entraoath_hardware_token_assignment" "break_glass" {
+  for_each = local.break_glass_tokens
+
+  token_id            = entraoath_hardware_token.break_glass[each.key].id
+  user_principal_name = each.value
+  display_name        = "Break-glass token ${each.key}"
+
+  # Activated during apply: the provider computes the code from the seed.
+  secret_key_wo         = var.break_glass_seeds[each.key]
+  secret_key_wo_version = 1
+}
+
+# Evaluated at every plan and apply (and by HCP Terraform health checks) against the inventory as it is: warns
+# when a break-glass token is not activated, or has not been used to sign in for 90 days and is due a test.
+check "break_glass_tokens" {
+  # The tenant's activated tokens (Graph applies the filter).
+  data "entraoath_hardware_tokens" "activated" {
+    status = "activated"
+    # Read after the assignments are applied, not before.
+    depends_on = [entraoath_hardware_token_assignment.break_glass]
+  }
+
+  assert {
+    condition     = length(setsubtract(keys(local.break_glass_tokens), data.entraoath_hardware_tokens.activated.tokens[*].serial_number)) == 0
+    error_message = "Break-glass tokens not activated: ${join(", ", setsubtract(keys(local.break_glass_tokens), data.entraoath_hardware_tokens.activated.tokens[*].serial_number))}. Run terraform apply to activate them again."
+  }
+
+  assert {
+    condition = alltrue([
+      for t in data.entraoath_hardware_tokens.activated.tokens :
+      timecmp(timeadd(coalesce(t.last_used_date_time, "1970-01-01T00:00:00Z"), "2160h"), plantimestamp()) > 0
+      if contains(keys(local.break_glass_tokens), t.serial_number)
+    ])
+    error_message = "A break-glass token has not been used for 90 days. Sign in with each one to test it: the sign-in also refreshes the clock drift Entra ID has learned."
+  }
+}
+
+output "break_glass_tokens" {
+  description = "Each break-glass token by serial number: its account and status. No seeds or codes."
+  value = {
+    for serial, a in entraoath_hardware_token_assignment.break_glass : serial => {
+      account = a.user_principal_name
+      status  = a.status
+    }
+  }
+}

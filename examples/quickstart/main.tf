@@ -1,0 +1,72 @@
+# Quickstart: from the vendor's seed file to activated tokens in one apply.
+#
+# tokens.csv is a sample in the Entra admin center layout (with an extra hash function column); replace it
+# with the file your vendor sent. Each row becomes a token in the tenant's inventory; each row that names a
+# user also becomes an assignment, activated during apply. The hardware OATH method is enabled for all users.
+
+terraform {
+  # Write-only arguments (secret_key_wo) need Terraform 1.11.
+  required_version = ">= 1.11"
+  required_providers {
+    entraoath = {
+      source = "entraoath/entraoath"
+    }
+  }
+}
+
+# Signs in with ARM_TENANT_ID, ARM_CLIENT_ID and ARM_CLIENT_SECRET.
+provider "entraoath" {}
+
+locals {
+  # sensitive() keeps every value read from the file, the seeds above all, out of plans and logs.
+  tokens = provider::entraoath::parse_token_csv(sensitive(file("${path.module}/tokens.csv")))
+
+  # Serial numbers and user principal names are not secret: they can drive for_each and appear in the plan.
+  serials = toset(nonsensitive(keys(local.tokens)))
+  holders = {
+    for serial in local.serials :
+    serial => nonsensitive(local.tokens[serial].user_principal_name)
+    if nonsensitive(local.tokens[serial].user_principal_name) != null
+  }
+}
+
+resource "entraoath_hardware_oath_policy" "this" {
+  state = "enabled"
+}
+
+resource "entraoath_hardware_token" "this" {
+  for_each = local.serials
+
+  serial_number = each.key
+  manufacturer  = nonsensitive(coalesce(local.tokens[each.key].manufacturer, "Token2"))
+  model         = nonsensitive(coalesce(local.tokens[each.key].model, "C302-i"))
+  time_interval = nonsensitive(local.tokens[each.key].time_interval)
+  hash_function = nonsensitive(local.tokens[each.key].hash_function)
+
+  # Write-only: the seed reaches Entra ID but neither the plan nor the state.
+  secret_key_wo         = local.tokens[each.key].secret_key
+  secret_key_wo_version = 1
+}
+
+resource "entraoath_hardware_token_assignment" "this" {
+  for_each = local.holders
+
+  token_id            = entraoath_hardware_token.this[each.key].id
+  user_principal_name = each.value
+
+  # The provider computes the activation code from the seed during apply.
+  secret_key_wo         = local.tokens[each.key].secret_key
+  secret_key_wo_version = 1
+
+  # Hand out tokens only once the method is enabled, so that users can sign in with them.
+  depends_on = [entraoath_hardware_oath_policy.this]
+}
+
+output "tokens" {
+  description = "Each token by serial number: its user (null when unassigned) and status. Nothing secret."
+  # The assignment's status for assigned tokens, the inventory's for the others.
+  value = merge(
+    { for serial, t in entraoath_hardware_token.this : serial => { user = null, status = t.status } },
+    { for serial, a in entraoath_hardware_token_assignment.this : serial => { user = a.user_principal_name, status = a.status } },
+  )
+}

@@ -1,0 +1,70 @@
+package bench
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestMain(m *testing.M) {
+	ServeWrapperIfRequested() // the smoke run's Terraform starts this test binary as the provider wrapper
+	os.Exit(m.Run())
+}
+
+// TestBenchSmoke runs the whole benchmark at 50 tokens and asserts what does not depend on the machine's speed:
+// Graph request counts and an empty no-change plan. Timing is measured by `make bench`, never asserted in tests.
+func TestBenchSmoke(t *testing.T) {
+	if os.Getenv("TF_ACC") == "" {
+		t.Skip("runs the Terraform CLI: set TF_ACC=1 (make test does)")
+	}
+	terraform := os.Getenv("TF_ACC_TERRAFORM_PATH")
+	if terraform == "" {
+		var err error
+		if terraform, err = exec.LookPath("terraform"); err != nil {
+			t.Fatal("no Terraform CLI: set TF_ACC_TERRAFORM_PATH")
+		}
+	}
+	const tokens = 50
+	var log strings.Builder
+	res, err := Run(context.Background(), Config{
+		Tokens:    tokens,
+		Latency:   5 * time.Millisecond,
+		Terraform: terraform,
+		WorkDir:   t.TempDir(),
+		Log:       &log,
+	})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, log.String())
+	}
+	var out strings.Builder
+	res.Print(&out)
+	t.Log(out.String())
+
+	apply, plan, unshared := res.run("entraoath", cmdApply), res.run("entraoath", cmdPlan), res.run("entraoath", cmdPlanNoShare)
+	if apply == nil || plan == nil || unshared == nil {
+		t.Fatalf("missing runs: %+v", res.Runs)
+	}
+	if perToken := float64(apply.RequestsTotal) / tokens; perToken > maxApplyRequestsPerToken {
+		t.Errorf("apply made %.2f Graph requests per token (%v), want at most %g", perToken, apply.Requests, maxApplyRequestsPerToken)
+	}
+	if perResource := float64(plan.RequestsTotal) / (2 * tokens); perResource > maxPlanRequestsPerResource {
+		t.Errorf("no-change plan made %.3f Graph requests per resource (%v), want at most %g", perResource, plan.Requests, maxPlanRequestsPerResource)
+	}
+	for _, p := range []*CommandRun{plan, unshared} {
+		if p.PlanEmpty == nil || !*p.PlanEmpty {
+			t.Errorf("%s after apply is not empty", p.Command)
+		}
+	}
+	// Without read-sharing, every token and assignment reads its device: the switch must really switch it off.
+	if unshared.RequestsTotal < 2*tokens {
+		t.Errorf("plan with read-sharing off made %d Graph requests, want one per resource (%d)", unshared.RequestsTotal, 2*tokens)
+	}
+	for _, r := range res.Runs {
+		if r.Config == "entraoath" && (len(r.ProviderStartupMS) == 0 || r.ProviderCPUSeconds <= 0) {
+			t.Errorf("%s: the provider wrapper recorded nothing: %+v", r.Command, r)
+		}
+	}
+}
