@@ -24,7 +24,8 @@ const (
 	HashSHA256 = "hmacsha256"
 )
 
-// GraphScope is always requested explicitly: kiota would otherwise derive the scope from the request host.
+// GraphScope is the default token scope. It is always requested explicitly: kiota would otherwise derive the scope
+// from the request host, which is wrong for an emulator or a proxy in front of Graph.
 const GraphScope = "https://graph.microsoft.com/.default"
 
 // Config configures a Client.
@@ -33,6 +34,8 @@ type Config struct {
 	Endpoint string
 	// Credential signs every request (azidentity).
 	Credential azcore.TokenCredential
+	// Scope is the token scope of the cloud's Graph; default GraphScope (the global service).
+	Scope string
 	// UserAgent is sent on every request, e.g. "terraform-provider-entraoath/1.2.3 terraform/1.11.4".
 	UserAgent string
 	// MaxRetries bounds retries of throttled (429) and unavailable (503) responses, and for methods other than POST

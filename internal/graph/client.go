@@ -40,9 +40,13 @@ func New(cfg Config) (*Client, error) {
 	if err != nil || endpoint.Scheme == "" || endpoint.Host == "" {
 		return nil, fmt.Errorf("graph: invalid endpoint %q", cfg.Endpoint)
 	}
+	scope := cfg.Scope
+	if scope == "" {
+		scope = GraphScope
+	}
 	// kiota silently sends no token to hosts outside this list; it compares host names without the port.
 	auth, err := azauth.NewAzureIdentityAuthenticationProviderWithScopesAndValidHosts(
-		cfg.Credential, []string{GraphScope}, []string{endpoint.Hostname()})
+		cfg.Credential, []string{scope}, []string{endpoint.Hostname()})
 	if err != nil {
 		return nil, fmt.Errorf("graph: %w", err)
 	}

@@ -9,7 +9,6 @@ import (
 	"os"
 	"strings"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -70,10 +69,10 @@ type providerData struct {
 }
 
 // cloudEndpoints maps the environment names of the azuread/azurerm providers to their authority and Graph hosts.
-var cloudEndpoints = map[string]struct{ authority, graph string }{
-	"public":       {"https://login.microsoftonline.com/", "https://graph.microsoft.com"},
-	"usgovernment": {"https://login.microsoftonline.us/", "https://graph.microsoft.us"},
-	"china":        {"https://login.chinacloudapi.cn/", "https://microsoftgraph.chinacloudapi.cn"},
+var cloudEndpoints = map[string]struct{ authority, graph, scope string }{
+	"public":       {"https://login.microsoftonline.com/", "https://graph.microsoft.com", "https://graph.microsoft.com/.default"},
+	"usgovernment": {"https://login.microsoftonline.us/", "https://graph.microsoft.us", "https://graph.microsoft.us/.default"},
+	"china":        {"https://login.chinacloudapi.cn/", "https://microsoftgraph.chinacloudapi.cn", "https://microsoftgraph.chinacloudapi.cn/.default"},
 }
 
 // signInPrecedence ends every sign-in error, so the user sees why a method was (or was not) chosen.
@@ -324,22 +323,23 @@ func (p *entraOATHProvider) Configure(ctx context.Context, req provider.Configur
 	// Signing in now turns a wrong input into one clear error here, instead of one per resource; the token is
 	// cached by the credential for the Graph calls that follow.
 	tflog.Info(ctx, "Signing in to Microsoft Entra ID", map[string]any{"method": string(method)})
-	if _, err := cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{graph.GraphScope}}); err != nil {
+	if _, err := cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{endpoints.scope}}); err != nil {
 		resp.Diagnostics.AddError("Unable to Sign In to Microsoft Entra ID",
 			fmt.Sprintf("Signing in with %s got no token for Microsoft Graph:\n\n%s\n\n%s", method, err, signInPrecedence))
 		return
 	}
-	p.configureClient(req, resp, cred, graphEndpoint, maxRetries)
+	p.configureClient(req, resp, graph.Config{
+		Endpoint:   graphEndpoint,
+		Credential: cred,
+		Scope:      endpoints.scope,
+		MaxRetries: maxRetries,
+	})
 }
 
-func (p *entraOATHProvider) configureClient(req provider.ConfigureRequest, resp *provider.ConfigureResponse, cred azcore.TokenCredential, endpoint string, maxRetries int) {
-	client, err := graph.New(graph.Config{
-		Endpoint:   endpoint,
-		Credential: cred,
-		UserAgent:  fmt.Sprintf("terraform-provider-entraoath/%s terraform/%s", p.version, req.TerraformVersion),
-		MaxRetries: maxRetries,
-		Logger:     logGraphRequest,
-	})
+func (p *entraOATHProvider) configureClient(req provider.ConfigureRequest, resp *provider.ConfigureResponse, cfg graph.Config) {
+	cfg.UserAgent = fmt.Sprintf("terraform-provider-entraoath/%s terraform/%s", p.version, req.TerraformVersion)
+	cfg.Logger = logGraphRequest
+	client, err := graph.New(cfg)
 	if err != nil {
 		resp.Diagnostics.AddError("Unable to Create Graph Client", err.Error())
 		return
