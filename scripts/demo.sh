@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # `make demo`: applies examples/quickstart against a local Graph emulator, prints the tokens, reassigns one out of
 # band, shows `terraform plan` detecting it, applies the fix and destroys everything. Nothing leaves this machine:
-# Terraform uses the provider built in bin/ (dev_overrides) and the emulator listens on 127.0.0.1 only.
+# Terraform uses the provider built in bin/ (dev_overrides, so no `terraform init`) and the emulator listens on
+# 127.0.0.1 only. Exits non-zero as soon as a step does not behave as the story says.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-root=$PWD
-bin=$root/bin
-work=$root/.demo # gitignored; removed on exit
+bin=$PWD/bin
+work=$PWD/.demo # gitignored; removed on exit
 
 fail() {
   printf 'demo: FAILED: %s\n' "$*" >&2
@@ -15,7 +15,7 @@ fail() {
 step() { printf '\n==> %s\n' "$*"; }
 
 terraform=$(scripts/ensure-tools.sh)
-for tool in curl jq column; do
+for tool in curl jq; do
   command -v "$tool" >/dev/null || fail "the demo needs $tool (e.g. apt-get install $tool)"
 done
 for b in terraform-provider-entraoath graph-emulator; do
@@ -33,34 +33,34 @@ cleanup() {
   exit "$rc"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM # runs the EXIT trap
+trap 'exit 130' INT TERM # through the EXIT trap
 
 rm -rf "$work"
 mkdir -p "$work"
 
-# --- the emulator ---------------------------------------------------------------------------------------------
 step "Starting the Graph emulator with users user1..user5@contoso.example"
 "$bin/graph-emulator" -users 5 -env-file "$work/emulator.env" -ca-file "$work/ca.pem" >"$work/emulator.log" 2>&1 &
 emulator_pid=$!
-# The emulator prints its URL once the env file is written.
+# It prints its URL once the env file is written.
 for _ in $(seq 100); do
   grep -q '^https://' "$work/emulator.log" && break
   kill -0 "$emulator_pid" 2>/dev/null || fail "the emulator exited: $(cat "$work/emulator.log")"
   sleep 0.1
 done
 grep -q '^https://' "$work/emulator.log" || fail "the emulator did not start within 10 s"
-# shellcheck disable=SC1091
+# shellcheck source=/dev/null
 . "$work/emulator.env" # ENTRAOATH_GRAPH_ENDPOINT, ENTRAOATH_AUTHORITY_HOST, ARM_*, EMULATOR_CA_FILE, EMULATOR_URL
 echo "    listening on $EMULATOR_URL"
 
-# The emulator's control surface stands in for an administrator working in the Entra admin center.
+# The emulator's control surface plays an administrator working in the Entra admin center.
 control() { # METHOD PATH [JSON body]
-  curl -fsS --cacert "$EMULATOR_CA_FILE" -X "$1" ${3:+-H 'Content-Type: application/json' -d "$3"} "$EMULATOR_URL/_emulator/$2"
+  local args=(-fsS --cacert "$EMULATOR_CA_FILE" -X "$1")
+  [ $# -lt 3 ] || args+=(-H 'Content-Type: application/json' -d "$3")
+  curl "${args[@]}" "$EMULATOR_URL/_emulator/$2"
 }
-device_id() { control GET devices | jq -er --arg s "$1" '.[] | select(.serialNumber == $s) | .id'; }
-user_id() { control GET users | jq -er --arg u "$1" '.[] | select(.userPrincipalName == $u) | .id'; }
+token() { control GET devices | jq -ec --arg s "$1" '.[] | select(.serialNumber == $s)'; } # serial -> JSON
+upn() { control GET users | jq -er --arg id "$1" '.[] | select(.id == $id) | .userPrincipalName'; }
 
-# --- Terraform ------------------------------------------------------------------------------------------------
 cat >"$work/terraformrc" <<EOF
 provider_installation {
   dev_overrides {
@@ -72,70 +72,70 @@ EOF
 export TF_CLI_CONFIG_FILE=$work/terraformrc CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1
 cp -R examples/quickstart "$work/quickstart"
 
-# tf runs a Terraform command in the working copy, trusting the emulator's CA, and returns its exit code. Its
-# output goes to $work/<log>.log, its errors to $work/<log>.err.
-tf() { # log command args...
-  local log=$work/$1 command=$2 rc=0
-  shift 2
-  (cd "$work/quickstart" && SSL_CERT_FILE=$EMULATOR_CA_FILE "$terraform" "$command" -no-color "$@") >"$log.log" 2>"$log.err" || rc=$?
+# tf runs a Terraform command in the working copy, trusting the emulator's CA only there, and returns its exit
+# code. Its output goes to $work/tf.log and its errors to $work/tf.err, for show and dump.
+tf() { # command args...
+  local command=$1 rc=0
+  shift
+  (cd "$work/quickstart" && SSL_CERT_FILE=$EMULATOR_CA_FILE "$terraform" "$command" -no-color "$@") \
+    >"$work/tf.log" 2>"$work/tf.err" || rc=$?
   return "$rc"
 }
-# show prints the lines of a log worth reading, indented; the dev_overrides warning is expected and left out.
-show() { # log ERE
-  grep -E "$2" "$work/$1.log" | sed 's/^/    /' || true
-}
-dump() { # log: everything, for a failed step
-  cat "$work/$1.log" "$work/$1.err" | sed 's/^/    | /' >&2
-}
-print_tokens() {
-  tf output output -json tokens || { dump output; fail "terraform output failed"; }
-  jq -r '(["SERIAL", "USER", "STATUS"], (to_entries[] | [.key, (.value.user // "-"), .value.status])) | @tsv' \
-    "$work/output.log" | column -t | sed 's/^/    /'
-}
+show() { grep -E "$1" "$work/tf.log" | sed 's/^/    /' || true; } # the lines worth reading
+dump() { cat "$work/tf.log" "$work/tf.err" | sed 's/^/    | /' >&2; } # everything, when a step fails
 progress='Creation complete|Destruction complete|Modifications complete|^Plan:|^Apply complete|^Destroy complete'
 
+print_tokens() { # from the quickstart's output, which holds no secrets
+  tf output -json tokens || { dump; fail "terraform output failed"; }
+  jq -r 'to_entries[] | [.key, (.value.user // "-"), .value.status] | @tsv' "$work/tf.log" >"$work/tokens.tsv"
+  printf '    %-10s %-24s %s\n' SERIAL USER STATUS
+  while IFS=$'\t' read -r serial user status; do
+    printf '    %-10s %-24s %s\n' "$serial" "$user" "$status"
+  done <"$work/tokens.tsv"
+}
+
 step "terraform apply: vendor file examples/quickstart/tokens.csv -> inventory -> assignments, activated; policy enabled"
-tf apply apply -auto-approve -input=false -compact-warnings || { dump apply; fail "terraform apply failed"; }
-show apply "$progress"
+tf apply -auto-approve -input=false -compact-warnings || { dump; fail "terraform apply failed"; }
+show "$progress"
 
 step "The tokens as Terraform sees them"
 print_tokens
-jq -e '[.[] | select(.user != null and .status != "activated")] | length == 0' "$work/output.log" >/dev/null ||
+awk -F'\t' '$2 != "-" && $3 != "activated" { bad = 1 } END { exit bad }' "$work/tokens.tsv" ||
   fail "not every assigned token is activated"
 
-moved_serial=60212302 from=user2@contoso.example to=user5@contoso.example
-step "Out of band, an admin reassigns token $moved_serial from $from to $to"
-id=$(device_id "$moved_serial") || fail "token $moved_serial is not in the emulator's inventory"
+moved=60212302 from=user2@contoso.example to=user5@contoso.example
+step "Out of band, an admin reassigns token $moved from $from to $to"
+id=$(token "$moved" | jq -r .id) || fail "token $moved is not in the emulator's inventory"
 control POST "devices/$id/assign" "{\"user\": \"$to\"}" >/dev/null
-holder=$(control GET devices | jq -r --arg id "$id" '.[] | select(.id == $id) | .assignedToId')
-[ "$holder" = "$(user_id "$to")" ] || fail "the emulator did not reassign token $moved_serial"
-echo "    the emulator now has token $moved_serial assigned to $to, status $(control GET devices | jq -r --arg id "$id" '.[] | select(.id == $id) | .status')"
+read -r status holder < <(token "$moved" | jq -r '"\(.status) \(.assignedToId)"')
+[ "$(upn "$holder")" = "$to" ] || fail "the emulator did not reassign token $moved"
+echo "    the emulator now has token $moved with $to, status $status"
 
 step "terraform plan -detailed-exitcode detects the change"
 rc=0
-tf plan plan -detailed-exitcode -input=false -compact-warnings || rc=$?
-[ "$rc" -eq 2 ] || { dump plan; fail "expected exit code 2 (changes) from terraform plan, got $rc"; }
-show plan '^  # |# forces replacement|^      ~ status +=|^Plan:'
-echo "    exit code $rc: changes pending"
+tf plan -detailed-exitcode -input=false -compact-warnings || rc=$?
+[ "$rc" -eq 2 ] || { dump; fail "expected exit code 2 (changes) from terraform plan, got $rc"; }
+show '^  # |# forces replacement|^      ~ status +=|^Plan:'
+echo "    exit code 2: changes pending"
 
-step "terraform apply puts the token back with $from and activates it again"
-tf apply-fix apply -auto-approve -input=false -compact-warnings || { dump apply-fix; fail "terraform apply failed"; }
-show apply-fix "$progress"
+step "terraform apply gives the token back to $from and activates it again"
+tf apply -auto-approve -input=false -compact-warnings || { dump; fail "terraform apply failed"; }
+show "$progress"
 print_tokens
-[ "$(control GET devices | jq -r --arg id "$id" '.[] | select(.id == $id) | "\(.assignedToId) \(.status)"')" = "$(user_id "$from") activated" ] ||
-  fail "token $moved_serial is not activated for $from in the emulator"
+read -r status holder < <(token "$moved" | jq -r '"\(.status) \(.assignedToId)"')
+[ "$status $(upn "$holder")" = "activated $from" ] || fail "the emulator has token $moved $status for $(upn "$holder")"
 
-step "terraform plan -detailed-exitcode is empty again"
+step "terraform plan -detailed-exitcode finds nothing to do"
 rc=0
-tf replan plan -detailed-exitcode -input=false -compact-warnings || rc=$?
-[ "$rc" -eq 0 ] || { dump replan; fail "expected exit code 0 (no changes) from terraform plan, got $rc"; }
-show replan '^No changes'
-echo "    exit code $rc: nothing to do"
+tf plan -detailed-exitcode -input=false -compact-warnings || rc=$?
+[ "$rc" -eq 0 ] || { dump; fail "expected exit code 0 (no changes) from terraform plan, got $rc"; }
+show '^No changes'
+echo "    exit code 0"
 
 step "terraform destroy: tokens unassigned and deleted, policy back to its defaults"
-tf destroy destroy -auto-approve -input=false -compact-warnings || { dump destroy; fail "terraform destroy failed"; }
-show destroy '^Destroy complete'
+tf destroy -auto-approve -input=false -compact-warnings || { dump; fail "terraform destroy failed"; }
+show '^Destroy complete'
 [ "$(control GET devices | jq length)" -eq 0 ] || fail "the emulator's inventory is not empty after destroy"
 echo "    the emulator's inventory is empty"
 
-step "Done in ${SECONDS}s; the emulator is stopped and .demo/ removed"
+step "Done in ${SECONDS}s; stopping the emulator and removing .demo/"

@@ -2,6 +2,9 @@ package graph_test
 
 import (
 	"context"
+	"crypto/tls"
+	"fmt"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -109,6 +112,84 @@ func TestWireHygiene(t *testing.T) {
 	for i, e := range h.logs {
 		if e.PathTemplate != wantTemplates[i] || e.RequestID == "" || e.Status >= 300 || e.Attempt != 1 || e.Duration <= 0 {
 			t.Fatalf("log %d = %+v, want template %q", i, e, wantTemplates[i])
+		}
+	}
+}
+
+// TestThrottleGateIsShared: when Graph throttles one call, the client's other calls wait out the same Retry-After
+// instead of spending their own attempts on a tenant that is over its limit.
+func TestThrottleGateIsShared(t *testing.T) {
+	ctx := context.Background()
+	srv := startEmulator(t, emulator.Options{})
+	h := newHarness(t, srv, 0)
+
+	const retryAfter = 600 * time.Millisecond
+	throttled := make(chan time.Time, 1)
+	h.onAttempt.Store(func(e graph.RequestLog) {
+		if e.Status == 429 {
+			srv.SetFaults(emulator.Faults{})
+			throttled <- time.Now()
+		}
+	})
+	srv.SetFaults(emulator.Faults{ThrottleRate: 1, RetryAfter: retryAfter})
+	first := make(chan error, 1)
+	go func() {
+		_, err := h.client.ListDevices(ctx, graph.DeviceFilter{})
+		first <- err
+	}()
+	at := <-throttled
+	time.Sleep(50 * time.Millisecond) // the gate closes just after the attempt is logged
+
+	// Graph is answering again, so only the gate can hold this call back.
+	if _, err := h.client.ListDevices(ctx, graph.DeviceFilter{SerialNumber: "none"}); err != nil {
+		t.Fatal(err)
+	}
+	if waited := time.Since(at); waited < retryAfter {
+		t.Fatalf("a second call went out %v after another call's 429, before its Retry-After of %v", waited, retryAfter)
+	}
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestRetryNeverOutlivesDeadline: a Retry-After beyond the caller's deadline is not waited for; the call ends at
+// once with Graph's answer.
+func TestRetryNeverOutlivesDeadline(t *testing.T) {
+	srv := startEmulator(t, emulator.Options{})
+	h := newHarness(t, srv, 5)
+	srv.SetFaults(emulator.Faults{ThrottleRate: 1, RetryAfter: 5 * time.Second})
+
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	start := time.Now()
+	_, err := h.client.ListDevices(ctx, graph.DeviceFilter{})
+	wantGraphError(t, err, 429, "TooManyRequests")
+	if elapsed := time.Since(start); elapsed > 500*time.Millisecond {
+		t.Fatalf("the call took %v: it waited towards a Retry-After past its deadline", elapsed)
+	}
+	if n := len(h.attempts("GET", devicesTemplate)); n != 1 {
+		t.Fatalf("%d attempts, want 1", n)
+	}
+}
+
+func TestIsOutcomeUnknown(t *testing.T) {
+	for _, c := range []struct {
+		err  error
+		want bool
+	}{
+		{&graph.Error{StatusCode: 504}, true},
+		{&graph.Error{StatusCode: 502}, true},
+		{&graph.Error{StatusCode: 500}, true},
+		{&graph.Error{StatusCode: 503}, false}, // Graph did not process it
+		{&graph.Error{StatusCode: 429}, false},
+		{&graph.Error{StatusCode: 400}, false},
+		{fmt.Errorf("create: %w", io.ErrUnexpectedEOF), true}, // connection dropped mid-answer
+		{fmt.Errorf("create: %w", context.DeadlineExceeded), false},
+		{fmt.Errorf("create: %w", &tls.CertificateVerificationError{}), false},
+		{nil, false},
+	} {
+		if got := graph.IsOutcomeUnknown(c.err); got != c.want {
+			t.Errorf("IsOutcomeUnknown(%v) = %v, want %v", c.err, got, c.want)
 		}
 	}
 }

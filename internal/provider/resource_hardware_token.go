@@ -2,12 +2,15 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -82,14 +85,15 @@ type hardwareTokenModel struct {
 	tokenAttributes
 	SecretKey          types.String `tfsdk:"secret_key"`
 	SecretKeyWO        types.String `tfsdk:"secret_key_wo"`
-	SecretKeyWOVersion types.Int64  `tfsdk:"secret_key_wo_version"`
+	SecretKeyWOVersion types.Int64    `tfsdk:"secret_key_wo_version"`
+	Timeouts           timeouts.Value `tfsdk:"timeouts"`
 }
 
 func (r *hardwareTokenResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_hardware_token"
 }
 
-func (r *hardwareTokenResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+func (r *hardwareTokenResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Manages one hardware OATH (TOTP) token in the tenant's inventory " +
 			"(`/directory/authenticationMethodDevices/hardwareOathDevices`). The token is created unassigned; " +
@@ -98,7 +102,13 @@ func (r *hardwareTokenResource) Schema(_ context.Context, _ resource.SchemaReque
 			"seed changes made outside Terraform. Graph only updates tokens that are not assigned: changing a token that " +
 			"is assigned or activated replaces it (Terraform says so in the plan).\n\n" +
 			"Needs the `Policy.ReadWrite.AuthenticationMethod` Graph permission (role: Authentication Policy Administrator); " +
-			"destroying an assigned token also needs `UserAuthenticationMethod.ReadWrite.All`.",
+			"destroying an assigned token also needs `UserAuthenticationMethod.ReadWrite.All`.\n\n" +
+			"Graph does not stop two tokens from sharing a serial number. The provider never creates a second token for one " +
+			"resource: when the answer to a create is lost, it looks the serial number up and adopts the token the create " +
+			"made. Two `entraoath_hardware_token` resources with the same serial number fail at apply (Terraform shows a " +
+			"resource no other resource at plan time), and a token that another resource or the admin centre uploaded " +
+			"before is not looked for on every create (that would cost a Graph request per token).",
+		Blocks: map[string]schema.Block{"timeouts": timeoutsBlock(ctx)},
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				MarkdownDescription: "The token's object id (GUID) in the inventory; also the id of the user's authentication method once assigned.",
@@ -232,6 +242,15 @@ func updatableAttributes(a tokenAttributes) []namedValue {
 	}
 }
 
+func sameValues(a, b []namedValue) bool {
+	for i := range a {
+		if !a[i].value.Equal(b[i].value) {
+			return false
+		}
+	}
+	return true
+}
+
 // ModifyPlan turns an update of an assigned token into a replacement: Graph only updates unassigned tokens, and
 // the plan should say what the apply will really do.
 func (r *hardwareTokenResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
@@ -264,6 +283,7 @@ func (r *hardwareTokenResource) ModifyPlan(ctx context.Context, req resource.Mod
 }
 
 func (r *hardwareTokenResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	const summary = "Unable to Create Hardware Token"
 	var plan, config hardwareTokenModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	// The write-only seed is only in the configuration.
@@ -271,28 +291,146 @@ func (r *hardwareTokenResource) Create(ctx context.Context, req resource.CreateR
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	ctx, cancel := withTimeout(ctx, plan.Timeouts.Create, defaultCreateTimeout, &resp.Diagnostics)
+	defer cancel()
 	seed := configuredSeed(config.SecretKey, config.SecretKeyWO, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	d, err := r.client.CreateDevice(ctx, graph.Device{
-		SerialNumber:          plan.SerialNumber.ValueString(),
+	serial := plan.SerialNumber.ValueString()
+	if !claimSerial(r.client, serial) {
+		resp.Diagnostics.AddAttributeError(path.Root("serial_number"), "Duplicate Hardware Token Serial Number",
+			fmt.Sprintf("Another entraoath_hardware_token in this configuration has serial number %q too, and was created in this "+
+				"apply; the provider did not create a second token with it. A serial number identifies one physical token: "+
+				"remove the duplicate resource or correct its serial_number. Terraform cannot report this at plan time, because "+
+				"a resource's plan does not see other resources.", serial))
+		return
+	}
+	want := graph.Device{
+		SerialNumber:          serial,
 		Manufacturer:          plan.Manufacturer.ValueString(),
 		Model:                 plan.Model.ValueString(),
 		DisplayName:           plan.DisplayName.ValueString(),
 		SecretKey:             seed,
 		TimeIntervalInSeconds: int32(plan.TimeInterval.ValueInt64()),
 		HashFunction:          plan.HashFunction.ValueString(),
-	}, "")
-	if err != nil {
-		addGraphError(&resp.Diagnostics, "Unable to Create Hardware Token",
-			fmt.Sprintf("add the hardware token with serial number %q to the tenant inventory", plan.SerialNumber.ValueString()),
-			permInventoryWrite, err)
+	}
+	d, err := r.createDevice(ctx, want)
+	var taken *serialTakenError
+	var lookup *lookupError
+	switch {
+	case errors.As(err, &taken):
+		resp.Diagnostics.AddAttributeError(path.Root("serial_number"), "Hardware Token Serial Number Already in Use", taken.detail())
+		return
+	case errors.As(err, &lookup):
+		addGraphError(&resp.Diagnostics, summary, fmt.Sprintf("add the hardware token with serial number %q to the tenant inventory. "+
+			"Graph's answer was lost, so the token may have been created, and looking it up by serial number failed too. Before "+
+			"applying again, look for serial number %q in the inventory; if the token is there, import it: "+
+			"terraform import <address> %s", serial, serial, serial), permInventoryRead, lookup.err)
+		return
+	case err != nil:
+		addGraphError(&resp.Diagnostics, summary,
+			fmt.Sprintf("add the hardware token with serial number %q to the tenant inventory", serial), permInventoryWrite, err)
 		return
 	}
-	// The seed stays as configured (Graph never returns it), so the next plan finds no difference.
-	plan.tokenAttributes = tokenAttributesFrom(d)
+	// The seed stays as configured (Graph never returns it), so the next plan finds no difference. An adopted token
+	// may carry another display name: the state keeps the planned one and the next refresh shows the difference.
+	a := tokenAttributesFrom(d)
+	a.DisplayName = plan.DisplayName
+	plan.tokenAttributes = a
+	recordWrite(ctx, resp.Private, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+}
+
+// serialClaims holds, per configured provider (one Terraform command), the serial numbers its creates have
+// claimed. Graph accepts two tokens with one serial number, and at plan time a resource cannot see the others, so
+// this is where two resources with the same serial number are caught, before the second token is created. It is
+// keyed by the Graph client, which each provider configuration builds anew.
+var serialClaims sync.Map // graph.API -> *sync.Map of serial number -> struct{}
+
+// claimSerial reports whether serial was not claimed yet by a create of this provider configuration, claiming it.
+func claimSerial(client graph.API, serial string) bool {
+	claims, _ := serialClaims.LoadOrStore(client, &sync.Map{})
+	_, taken := claims.(*sync.Map).LoadOrStore(strings.ToLower(serial), struct{}{})
+	return !taken
+}
+
+// maxCreateAttempts bounds how often a create whose answer was lost is sent again after no token showed up.
+const maxCreateAttempts = 3
+
+// createDevice creates want. When a create's outcome is unknown (its answer was lost: a gateway error, a timeout,
+// a reset connection), it looks the serial number up before sending the create again, and adopts the token the
+// lost create made instead of creating a second one.
+func (r *hardwareTokenResource) createDevice(ctx context.Context, want graph.Device) (*graph.Device, error) {
+	for attempt := 1; ; attempt++ {
+		d, err := r.client.CreateDevice(ctx, want, "")
+		if !graph.IsOutcomeUnknown(err) || attempt == maxCreateAttempts {
+			return d, err
+		}
+		tflog.Warn(ctx, "The answer to creating a hardware token was lost; looking the token up by serial number before trying again",
+			map[string]any{"serial_number": want.SerialNumber, "error": err.Error()})
+		found, err := r.findBySerial(ctx, want)
+		if err != nil || found != nil {
+			return found, err
+		}
+	}
+}
+
+// findBySerial looks for a token with want's serial number, for up to the consistency window because the inventory
+// list may not show a new token yet. It returns nil when none shows up, and a *serialTakenError when tokens have the
+// serial number but none has want's manufacturer, model, time interval and hash function.
+func (r *hardwareTokenResource) findBySerial(ctx context.Context, want graph.Device) (*graph.Device, error) {
+	var found []graph.Device
+	_, err := poll(ctx, time.Now().Add(consistencyWindow), func() (bool, error) {
+		var err error
+		found, err = r.client.ListDevices(ctx, graph.DeviceFilter{SerialNumber: want.SerialNumber})
+		return len(found) > 0, err
+	})
+	if err != nil {
+		return nil, &lookupError{err}
+	}
+	for i, d := range found {
+		if d.Manufacturer == want.Manufacturer && d.Model == want.Model &&
+			d.TimeIntervalInSeconds == want.TimeIntervalInSeconds && strings.EqualFold(d.HashFunction, want.HashFunction) {
+			tflog.Info(ctx, "Adopting the hardware token a lost create made", map[string]any{"id": d.ID, "serial_number": d.SerialNumber})
+			return &found[i], nil
+		}
+	}
+	if len(found) > 0 {
+		return nil, &serialTakenError{want: want, found: found}
+	}
+	return nil, nil
+}
+
+// lookupError is a failed look-up of a create whose answer was lost.
+type lookupError struct{ err error }
+
+func (e *lookupError) Error() string { return "look up the hardware token by serial number: " + e.err.Error() }
+func (e *lookupError) Unwrap() error { return e.err }
+
+// serialTakenError: the inventory holds tokens with the serial number, and none of them is the one to create.
+type serialTakenError struct {
+	want  graph.Device
+	found []graph.Device
+}
+
+func (e *serialTakenError) Error() string {
+	return fmt.Sprintf("%d other hardware tokens have serial number %q", len(e.found), e.want.SerialNumber)
+}
+
+func (e *serialTakenError) detail() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Graph's answer to creating the hardware token with serial number %q was lost, so the provider looked the serial "+
+		"number up before trying again, and found a different token with it:\n", e.want.SerialNumber)
+	for _, d := range e.found {
+		fmt.Fprintf(&b, "\n  - id %s: manufacturer %q, model %q, time interval %d, hash function %s, status %s",
+			d.ID, d.Manufacturer, d.Model, d.TimeIntervalInSeconds, d.HashFunction, d.Status)
+	}
+	fmt.Fprintf(&b, "\n\nThe configuration says manufacturer %q, model %q, time interval %d, hash function %s. The provider did not "+
+		"create a second token with the same serial number. If the token in the inventory is this one, import it "+
+		"(terraform import <address> <id>) and align the configuration with it; otherwise correct serial_number.",
+		e.want.Manufacturer, e.want.Model, e.want.TimeIntervalInSeconds, e.want.HashFunction)
+	return b.String()
 }
 
 func (r *hardwareTokenResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -301,17 +439,23 @@ func (r *hardwareTokenResource) Read(ctx context.Context, req resource.ReadReque
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	d, err := r.client.GetDevice(ctx, state.ID.ValueString())
-	if graph.IsNotFound(err) {
-		// Deleted outside Terraform: the next apply creates it again.
-		tflog.Warn(ctx, "hardware token not found in the inventory; removing it from the state", map[string]any{"id": state.ID.ValueString()})
-		resp.State.RemoveResource(ctx)
-		return
-	}
+	ctx, cancel := withTimeout(ctx, state.Timeouts.Read, defaultReadTimeout, &resp.Diagnostics)
+	defer cancel()
+	// Right after the provider wrote the token, Graph may still show it as before (or not at all): read again until
+	// the read agrees with the state or the consistency window has passed; only then is a difference drift.
+	d, err := readDevice(ctx, r.client, state.ID.ValueString(), settledBy(ctx, req.Private), func(d *graph.Device) bool {
+		return sameValues(updatableAttributes(tokenAttributesFrom(d)), updatableAttributes(state.tokenAttributes))
+	})
 	if err != nil {
 		addGraphError(&resp.Diagnostics, "Unable to Read Hardware Token",
 			fmt.Sprintf("read the hardware token %s (serial number %q) from the tenant inventory", state.ID.ValueString(), state.SerialNumber.ValueString()),
 			permInventoryRead, err)
+		return
+	}
+	if d == nil {
+		// Deleted outside Terraform: the next apply creates it again.
+		tflog.Warn(ctx, "hardware token not found in the inventory; removing it from the state", map[string]any{"id": state.ID.ValueString()})
+		resp.State.RemoveResource(ctx)
 		return
 	}
 	state.tokenAttributes = tokenAttributesFrom(d)
@@ -325,6 +469,8 @@ func (r *hardwareTokenResource) Update(ctx context.Context, req resource.UpdateR
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	ctx, cancel := withTimeout(ctx, plan.Timeouts.Update, defaultUpdateTimeout, &resp.Diagnostics)
+	defer cancel()
 	// A change of the seed attributes alone (after import) needs no call: the plan is simply recorded.
 	if u, changed := deviceUpdate(plan.tokenAttributes, state.tokenAttributes); changed {
 		if err := r.client.UpdateDevice(ctx, state.ID.ValueString(), u); err != nil {
@@ -335,6 +481,7 @@ func (r *hardwareTokenResource) Update(ctx context.Context, req resource.UpdateR
 				permInventoryWrite, err)
 			return
 		}
+		recordWrite(ctx, resp.Private, &resp.Diagnostics)
 	}
 	// Computed attributes kept their state values in the plan: an in-place update leaves them unchanged.
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
@@ -366,35 +513,51 @@ func deviceUpdate(plan, state tokenAttributes) (graph.DeviceUpdate, bool) {
 }
 
 func (r *hardwareTokenResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	const summary = "Unable to Delete Hardware Token"
 	var state hardwareTokenModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	ctx, cancel := withTimeout(ctx, state.Timeouts.Delete, defaultDeleteTimeout, &resp.Diagnostics)
+	defer cancel()
 	id := state.ID.ValueString()
-	// Ask Graph rather than the state who holds the token: the state may not have been refreshed.
-	d, err := r.client.GetDevice(ctx, id)
-	if graph.IsNotFound(err) {
+	// Ask Graph rather than the state who holds the token: the state may not have been refreshed. A token created
+	// moments ago may not show yet: look again for up to the consistency window before calling it gone.
+	d, err := readDevice(ctx, r.client, id, settledBy(ctx, req.Private), nil)
+	if err != nil {
+		addGraphError(&resp.Diagnostics, summary,
+			fmt.Sprintf("read the hardware token %s before deleting it, to unassign it first if needed", id), permInventoryRead, err)
 		return
 	}
-	if err != nil {
-		addGraphError(&resp.Diagnostics, "Unable to Delete Hardware Token",
-			fmt.Sprintf("read the hardware token %s before deleting it, to unassign it first if needed", id), permInventoryRead, err)
+	if d == nil {
 		return
 	}
 	// Graph only deletes unassigned tokens.
 	if d.AssignedTo != nil && d.AssignedTo.ID != "" {
 		if err := r.client.UnassignDevice(ctx, d.AssignedTo.ID, id); err != nil && !graph.IsNotFound(err) {
-			addGraphError(&resp.Diagnostics, "Unable to Delete Hardware Token",
+			addGraphError(&resp.Diagnostics, summary,
 				fmt.Sprintf("unassign the hardware token %s from user %s, which Graph requires before deleting it", id, d.AssignedTo.ID),
 				permUserMethods, err)
 			return
 		}
+		if err := confirm(ctx, tokenGoneOr(ctx, r.client, id, func(d *graph.Device) bool { return d.AssignedTo == nil })); err != nil {
+			addGraphError(&resp.Diagnostics, summary, fmt.Sprintf("unassign the hardware token %s from user %s before deleting it, "+
+				"and wait until Graph shows it unassigned (raise timeouts.delete if Graph is slow)", id, d.AssignedTo.ID), permInventoryRead, err)
+			return
+		}
 	}
 	if err := r.client.DeleteDevice(ctx, id); err != nil && !graph.IsNotFound(err) {
-		addGraphError(&resp.Diagnostics, "Unable to Delete Hardware Token",
+		addGraphError(&resp.Diagnostics, summary,
 			fmt.Sprintf("delete the hardware token %s (serial number %q) from the tenant inventory", id, state.SerialNumber.ValueString()),
 			permInventoryWrite, err)
+		return
+	}
+	// Terraform is told the token is gone once Graph no longer shows it: a token created again with the same serial
+	// number must not meet the old one.
+	if err := confirm(ctx, tokenGoneOr(ctx, r.client, id, nil)); err != nil {
+		addGraphError(&resp.Diagnostics, summary, fmt.Sprintf("delete the hardware token %s (serial number %q) and wait until Graph "+
+			"no longer shows it (raise timeouts.delete if Graph is slow)", id, state.SerialNumber.ValueString()), permInventoryRead, err)
 	}
 }
 

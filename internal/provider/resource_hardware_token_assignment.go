@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/resourcevalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
@@ -64,14 +65,15 @@ type hardwareTokenAssignmentModel struct {
 	DisplayName        types.String `tfsdk:"display_name"`
 	Status             types.String `tfsdk:"status"`
 	SerialNumber       types.String `tfsdk:"serial_number"`
-	LastUsedDateTime   types.String `tfsdk:"last_used_date_time"`
+	LastUsedDateTime   types.String   `tfsdk:"last_used_date_time"`
+	Timeouts           timeouts.Value `tfsdk:"timeouts"`
 }
 
 func (r *hardwareTokenAssignmentResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_hardware_token_assignment"
 }
 
-func (r *hardwareTokenAssignmentResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+func (r *hardwareTokenAssignmentResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Assigns a hardware OATH (TOTP) token from the tenant inventory to a user and, by default, " +
 			"activates it during apply with a verification code computed from the token's seed.\n\n" +
@@ -90,7 +92,11 @@ func (r *hardwareTokenAssignmentResource) Schema(_ context.Context, _ resource.S
 			"* token activated while `activate = false`: the plan shows `status: \"activated\" -> \"assigned\"` and apply deactivates it.\n\n" +
 			"If activation fails during create, the token stays assigned with status `failedActivation`: the resource is saved " +
 			"(tainted) with that status, and the error says which settings were used so the configuration can be fixed.\n\n" +
-			"Destroying the resource unassigns the token; it returns to the inventory as `available`.",
+			"Destroying the resource unassigns the token; it returns to the inventory as `available`.\n\n" +
+			"When Graph's answer to an assignment or activation is lost, the provider reads the token to see what happened " +
+			"and finishes only what is missing. If the create fails after the token was assigned, the assignment is saved " +
+			"(tainted) with the status Graph reports, and the next apply finishes the job.",
+		Blocks: map[string]schema.Block{"timeouts": timeoutsBlock(ctx)},
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				MarkdownDescription: "`<user object id>/<token id>`.",
@@ -263,6 +269,8 @@ func (r *hardwareTokenAssignmentResource) Create(ctx context.Context, req resour
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	ctx, cancel := withTimeout(ctx, plan.Timeouts.Create, defaultCreateTimeout, &resp.Diagnostics)
+	defer cancel()
 	userAttr, userRef := path.Root("user_id"), plan.UserID.ValueString()
 	if plan.UserID.IsUnknown() || plan.UserID.IsNull() {
 		userAttr, userRef = path.Root("user_principal_name"), plan.UserPrincipalName.ValueString()
@@ -295,36 +303,90 @@ func (r *hardwareTokenAssignmentResource) Create(ctx context.Context, req resour
 	plan.ID = types.StringValue(user.ID + "/" + device.ID)
 	setFromDevice(&plan, device)
 
-	if !plan.Activate.ValueBool() {
-		if err := r.client.AssignDevice(ctx, user.ID, device.ID); err != nil {
-			addAssignmentError(&resp.Diagnostics, summary, fmt.Sprintf("assign token %s (serial %s) to user %s", device.ID, device.SerialNumber, user.ID), err)
+	assigned := assignedTo(user.ID)
+	done, status := assigned, graph.StatusAssigned
+	write := func() error { return r.client.AssignDevice(ctx, user.ID, device.ID) }
+	finish := func() error { return nil } // an assigned token needs nothing more
+	attempted := fmt.Sprintf("assign token %s (serial %s) to user %s", device.ID, device.SerialNumber, user.ID)
+	if plan.Activate.ValueBool() {
+		seed := activationSeed(ctx, plan.SecretKey, req.Config, &resp.Diagnostics)
+		if resp.Diagnostics.HasError() {
 			return
 		}
-		plan.Status = types.StringValue(graph.StatusAssigned)
-		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-		return
+		displayName := plan.DisplayName.ValueString()
+		activate := func(code string) error { return r.client.ActivateMethod(ctx, user.ID, device.ID, code, displayName) }
+		done = func(d *graph.Device) bool { return assigned(d) && d.Status == graph.StatusActivated }
+		status = graph.StatusActivated
+		write = func() error {
+			return activateWithCode(ctx, time.Now, seed, device,
+				func(code string) error { return r.client.AssignAndActivate(ctx, user.ID, device.ID, code, displayName) },
+				// The first attempt assigned the token even though Graph rejected the code.
+				activate)
+		}
+		finish = func() error { return activateWithCode(ctx, time.Now, seed, device, activate, activate) }
+		attempted += " and activate it"
 	}
+	current, err := settle(ctx, r.client, device.ID, write(), done, func(d *graph.Device) error {
+		switch {
+		case d == nil || d.AssignedTo == nil:
+			return write()
+		case assigned(d):
+			return finish()
+		}
+		return fmt.Errorf("token %s was assigned to user %s meanwhile", device.ID, d.AssignedTo.ID)
+	})
+	switch {
+	case err == nil:
+		plan.Status = types.StringValue(status)
+		recordWrite(ctx, resp.Private, &resp.Diagnostics)
+		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	case isInvalidVerificationCode(err):
+		// The token is assigned but not activated: save what Graph reports, so the state matches the tenant.
+		recordWrite(ctx, resp.Private, &resp.Diagnostics)
+		r.saveAfterFailedActivation(ctx, &resp.Diagnostics, &resp.State, plan, device, user.ID, err)
+	default:
+		if current != nil && assigned(current) {
+			// Assigned, but not (yet) activated: the state records what exists, and the next apply finishes the job.
+			setFromDevice(&plan, current)
+			recordWrite(ctx, resp.Private, &resp.Diagnostics)
+			resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+		}
+		addAssignmentError(&resp.Diagnostics, summary, attempted, err)
+	}
+}
 
-	seed := activationSeed(ctx, plan.SecretKey, req.Config, &resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
-		return
+// assignedTo accepts a token assigned to the user with object id userID.
+func assignedTo(userID string) func(*graph.Device) bool {
+	return func(d *graph.Device) bool { return d.AssignedTo != nil && strings.EqualFold(d.AssignedTo.ID, userID) }
+}
+
+// maxWriteAttempts bounds how often an assignment write is sent while its answers keep getting lost.
+const maxWriteAttempts = 3
+
+// settle finishes an assignment write whose first try returned err. When that error leaves the outcome open (the
+// answer was lost, so the write may have been applied; or Graph answered 404 for a token it does not show yet), it
+// reads the token until done accepts it, for up to the consistency window: if the write shows, nothing is left to
+// do; otherwise redo does what is still missing, given the token as read (nil when Graph does not show it). It
+// returns the token as last read and the error that remains.
+func settle(ctx context.Context, client graph.API, tokenID string, err error, done func(*graph.Device) bool,
+	redo func(*graph.Device) error) (*graph.Device, error) {
+	var d *graph.Device
+	for attempt := 1; graph.IsOutcomeUnknown(err) || graph.IsNotFound(err); attempt++ {
+		tflog.Warn(ctx, "A hardware token write had no clear answer; reading the token to see whether it was applied",
+			map[string]any{"token_id": tokenID, "error": err.Error()})
+		var readErr error
+		if d, readErr = readDevice(ctx, client, tokenID, time.Now().Add(consistencyWindow), done); readErr != nil {
+			return d, readErr
+		}
+		if d != nil && done(d) {
+			return d, nil
+		}
+		if attempt == maxWriteAttempts {
+			break
+		}
+		err = redo(d)
 	}
-	displayName := plan.DisplayName.ValueString()
-	err := activateWithCode(ctx, time.Now, seed, device,
-		func(code string) error { return r.client.AssignAndActivate(ctx, user.ID, device.ID, code, displayName) },
-		// The first attempt assigned the token even though Graph rejected the code.
-		func(code string) error { return r.client.ActivateMethod(ctx, user.ID, device.ID, code, displayName) })
-	if err == nil {
-		plan.Status = types.StringValue(graph.StatusActivated)
-		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-		return
-	}
-	if !isInvalidVerificationCode(err) {
-		addAssignmentError(&resp.Diagnostics, summary, fmt.Sprintf("assign token %s (serial %s) to user %s and activate it", device.ID, device.SerialNumber, user.ID), err)
-		return
-	}
-	// The token is assigned but not activated: save what Graph reports, so the state matches the tenant.
-	r.saveAfterFailedActivation(ctx, &resp.Diagnostics, &resp.State, plan, device, user.ID, err)
+	return d, err
 }
 
 func (r *hardwareTokenAssignmentResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -333,15 +395,21 @@ func (r *hardwareTokenAssignmentResource) Read(ctx context.Context, req resource
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	device, err := r.client.GetDevice(ctx, state.TokenID.ValueString())
+	ctx, cancel := withTimeout(ctx, state.Timeouts.Read, defaultReadTimeout, &resp.Diagnostics)
+	defer cancel()
+	// Right after the provider wrote the assignment, Graph may still show the token as before: read again until the
+	// read agrees with the state or the consistency window has passed; only then is a difference drift.
+	device, err := readDevice(ctx, r.client, state.TokenID.ValueString(), settledBy(ctx, req.Private), func(d *graph.Device) bool {
+		return assignedTo(state.UserID.ValueString())(d) && effectiveStatus(d) == state.Status.ValueString()
+	})
 	switch {
-	case graph.IsNotFound(err):
-		tflog.Warn(ctx, "Hardware OATH token no longer exists; removing the assignment from state", map[string]any{"token_id": state.TokenID.ValueString()})
-		resp.State.RemoveResource(ctx)
-		return
 	case err != nil:
 		addGraphError(&resp.Diagnostics, "Unable to Read Hardware Token Assignment",
 			fmt.Sprintf("read hardware OATH token %s", state.TokenID.ValueString()), permInventoryRead, err)
+		return
+	case device == nil:
+		tflog.Warn(ctx, "Hardware OATH token no longer exists; removing the assignment from state", map[string]any{"token_id": state.TokenID.ValueString()})
+		resp.State.RemoveResource(ctx)
 		return
 	case device.AssignedTo == nil:
 		tflog.Warn(ctx, "Hardware OATH token was unassigned outside Terraform; removing the assignment from state", map[string]any{"token_id": device.ID})
@@ -376,6 +444,8 @@ func (r *hardwareTokenAssignmentResource) Update(ctx context.Context, req resour
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	ctx, cancel := withTimeout(ctx, plan.Timeouts.Update, defaultUpdateTimeout, &resp.Diagnostics)
+	defer cancel()
 	userID, tokenID := state.UserID.ValueString(), state.TokenID.ValueString()
 	current := state.Status.ValueString()
 	switch {
@@ -392,7 +462,10 @@ func (r *hardwareTokenAssignmentResource) Update(ctx context.Context, req resour
 		activate := func(code string) error {
 			return r.client.ActivateMethod(ctx, userID, tokenID, code, plan.DisplayName.ValueString())
 		}
-		err := activateWithCode(ctx, time.Now, seed, device, activate, activate)
+		send := func(*graph.Device) error { return activateWithCode(ctx, time.Now, seed, device, activate, activate) }
+		_, err := settle(ctx, r.client, tokenID, send(nil), func(d *graph.Device) bool {
+			return assignedTo(userID)(d) && d.Status == graph.StatusActivated
+		}, send)
 		switch {
 		case isInvalidVerificationCode(err):
 			r.saveAfterFailedActivation(ctx, &resp.Diagnostics, &resp.State, plan, device, userID, err)
@@ -403,7 +476,10 @@ func (r *hardwareTokenAssignmentResource) Update(ctx context.Context, req resour
 		}
 		plan.Status = types.StringValue(graph.StatusActivated)
 	case !plan.Activate.ValueBool() && current == graph.StatusActivated:
-		if err := r.client.DeactivateMethod(ctx, userID, tokenID); err != nil {
+		send := func(*graph.Device) error { return r.client.DeactivateMethod(ctx, userID, tokenID) }
+		if _, err := settle(ctx, r.client, tokenID, send(nil), func(d *graph.Device) bool {
+			return d.Status != graph.StatusActivated
+		}, send); err != nil {
 			addAssignmentError(&resp.Diagnostics, summary, fmt.Sprintf("deactivate token %s for user %s", tokenID, userID), err)
 			return
 		}
@@ -411,6 +487,9 @@ func (r *hardwareTokenAssignmentResource) Update(ctx context.Context, req resour
 	default:
 		// Seed, seed version or display name changed with nothing to activate: they only matter at activation.
 		plan.Status = state.Status
+	}
+	if !plan.Status.Equal(state.Status) {
+		recordWrite(ctx, resp.Private, &resp.Diagnostics)
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
@@ -421,10 +500,22 @@ func (r *hardwareTokenAssignmentResource) Delete(ctx context.Context, req resour
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	err := r.client.UnassignDevice(ctx, state.UserID.ValueString(), state.TokenID.ValueString())
+	ctx, cancel := withTimeout(ctx, state.Timeouts.Delete, defaultDeleteTimeout, &resp.Diagnostics)
+	defer cancel()
+	userID, tokenID := state.UserID.ValueString(), state.TokenID.ValueString()
+	err := r.client.UnassignDevice(ctx, userID, tokenID)
 	if err != nil && !graph.IsNotFound(err) {
 		addGraphError(&resp.Diagnostics, "Unable to Delete Hardware Token Assignment",
-			fmt.Sprintf("unassign hardware OATH token %s from user %s", state.TokenID.ValueString(), state.UserID.ValueString()), permUserMethods, err)
+			fmt.Sprintf("unassign hardware OATH token %s from user %s", tokenID, userID), permUserMethods, err)
+		return
+	}
+	// Terraform is told the assignment is gone once Graph shows it: the token's own destroy (or a new assignment)
+	// must not find it still assigned.
+	held := assignedTo(userID)
+	if err := confirm(ctx, tokenGoneOr(ctx, r.client, tokenID, func(d *graph.Device) bool { return !held(d) })); err != nil {
+		addGraphError(&resp.Diagnostics, "Unable to Delete Hardware Token Assignment",
+			fmt.Sprintf("unassign hardware OATH token %s from user %s and wait until Graph shows it unassigned (raise timeouts.delete "+
+				"if Graph is slow)", tokenID, userID), permInventoryRead, err)
 	}
 }
 
@@ -496,11 +587,12 @@ func (r *hardwareTokenAssignmentResource) assignableUser(ctx context.Context, di
 	return user
 }
 
-// readToken reads the token from the inventory, reporting a missing token against token_id.
+// readToken reads the token from the inventory, reporting a missing token against token_id. A token created moments
+// ago may not show yet, so a missing one is looked for again during the consistency window.
 func (r *hardwareTokenAssignmentResource) readToken(ctx context.Context, diags *diag.Diagnostics, summary, tokenID string) *graph.Device {
-	device, err := r.client.GetDevice(ctx, tokenID)
+	device, err := readDevice(ctx, r.client, tokenID, time.Now().Add(consistencyWindow), nil)
 	switch {
-	case graph.IsNotFound(err):
+	case err == nil && device == nil:
 		diags.AddAttributeError(path.Root("token_id"), summary, fmt.Sprintf("Hardware OATH token %q was not found in the tenant's "+
 			"inventory. Check token_id: it takes the token's object id (entraoath_hardware_token.<name>.id), not its serial number.", tokenID))
 		return nil
@@ -515,7 +607,8 @@ func (r *hardwareTokenAssignmentResource) readToken(ctx context.Context, diags *
 // failure without the seed or the code.
 func (r *hardwareTokenAssignmentResource) saveAfterFailedActivation(ctx context.Context, diags *diag.Diagnostics, state *tfsdk.State, m hardwareTokenAssignmentModel, device *graph.Device, userID string, activationErr error) {
 	m.Status = types.StringValue(graph.StatusFailedActivation)
-	if current, err := r.client.GetDevice(ctx, device.ID); err == nil {
+	// Graph may not show the assignment yet; until it does, failedActivation is what its answer said.
+	if current, err := readDevice(ctx, r.client, device.ID, time.Now().Add(consistencyWindow), assignedTo(userID)); err == nil && current != nil && assignedTo(userID)(current) {
 		setFromDevice(&m, current)
 	}
 	diags.Append(state.Set(ctx, &m)...)

@@ -103,6 +103,21 @@ func readDevice(ctx context.Context, client graph.API, id string, until time.Tim
 	return device, err
 }
 
+// tokenGoneOr is a check for confirm: done once Graph no longer shows token id, or shows it as done accepts (nil
+// accepts nothing).
+func tokenGoneOr(ctx context.Context, client graph.API, id string, done func(*graph.Device) bool) func() (bool, error) {
+	return func() (bool, error) {
+		d, err := client.GetDevice(ctx, id)
+		switch {
+		case graph.IsNotFound(err):
+			return true, nil
+		case err != nil:
+			return false, err
+		}
+		return done != nil && done(d), nil
+	}
+}
+
 // privateLastWrite is the private-state key for when the provider last wrote the resource.
 const privateLastWrite = "last_write"
 
