@@ -5,8 +5,8 @@
 # user also becomes an assignment, activated during apply. The hardware OATH method is enabled for all users.
 
 terraform {
-  # Write-only arguments (secret_key_wo) need Terraform 1.11.
-  required_version = ">= 1.11"
+  # Provider functions need Terraform 1.8.
+  required_version = ">= 1.8"
   required_providers {
     entraoath = {
       source = "entraoath/entraoath"
@@ -43,9 +43,9 @@ resource "entraoath_hardware_token" "this" {
   time_interval = nonsensitive(local.tokens[each.key].time_interval)
   hash_function = nonsensitive(local.tokens[each.key].hash_function)
 
-  # Write-only: the seed reaches Entra ID but neither the plan nor the state.
-  secret_key_wo         = local.tokens[each.key].secret_key
-  secret_key_wo_version = 1
+  # Sensitive: hidden in plans and logs, kept in state. With Terraform 1.11 and later, use the write-only
+  # secret_key_wo (and secret_key_wo_version = 1) instead to keep seeds out of the state as well.
+  secret_key = local.tokens[each.key].secret_key
 }
 
 resource "entraoath_hardware_token_assignment" "this" {
@@ -55,8 +55,7 @@ resource "entraoath_hardware_token_assignment" "this" {
   user_principal_name = each.value
 
   # The provider computes the activation code from the seed during apply.
-  secret_key_wo         = local.tokens[each.key].secret_key
-  secret_key_wo_version = 1
+  secret_key = entraoath_hardware_token.this[each.key].secret_key
 
   # Hand out tokens only once the method is enabled, so that users can sign in with them.
   depends_on = [entraoath_hardware_oath_policy.this]
