@@ -33,6 +33,7 @@ func TestBenchSmoke(t *testing.T) {
 		Tokens:    tokens,
 		Latency:   5 * time.Millisecond,
 		Terraform: terraform,
+		BinDir:    os.Getenv("BENCH_BIN_DIR"), // empty: build the provider and the emulator from this tree
 		WorkDir:   t.TempDir(),
 		Log:       &log,
 	})

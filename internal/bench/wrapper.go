@@ -70,7 +70,7 @@ func wrapProvider(real, statsDir string) (int, error) {
 	go func() {
 		for s := range sigs {
 			if s == syscall.SIGTERM {
-				cmd.Process.Signal(s)
+				_ = cmd.Process.Signal(s) // it may have exited already
 			}
 		}
 	}()
@@ -84,8 +84,9 @@ func wrapProvider(real, statsDir string) (int, error) {
 		if err == nil {
 			run.StartupMS = float64(time.Since(start).Microseconds()) / 1000
 		}
-		os.Stdout.WriteString(line)
-		io.Copy(os.Stdout, out)
+		// Terraform reads the provider's stdout through us; if Terraform went away, there is nobody to tell.
+		_, _ = os.Stdout.WriteString(line)
+		_, _ = io.Copy(os.Stdout, out)
 	}()
 	waitErr := cmd.Wait()
 	<-copied

@@ -36,6 +36,7 @@ func middlewares(maxRetries int, logger func(context.Context, RequestLog)) []kht
 const (
 	retryAttemptHeader = "Retry-Attempt"
 	baseBackoff        = time.Second
+	maxBackoff         = 30 * time.Second
 	// maxRetryDelay bounds one wait; a longer Retry-After is handed to the caller as the error instead.
 	maxRetryDelay = 3 * time.Minute
 )
@@ -161,9 +162,10 @@ func retryAfter(h http.Header) (time.Duration, bool) {
 	return 0, false
 }
 
-// backoff is exponential with up to 25% jitter, for answers without Retry-After.
+// backoff is exponential with up to 25% jitter, for answers without Retry-After; one wait is at most maxBackoff
+// (plus jitter), so a raised max_retries waits longer in total rather than ever longer each time.
 func backoff(attempt int) time.Duration {
-	d := baseBackoff << (attempt - 1)
+	d := min(baseBackoff<<min(attempt-1, 30), maxBackoff)
 	return d + rand.N(d/4+1)
 }
 

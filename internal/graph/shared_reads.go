@@ -17,6 +17,7 @@ import (
 //   - A device created through the wrapper is answered from the POST response, with no read after the write.
 //   - A device the listing does not hold is read with GetDevice: it may be newer than the listing, and a missing
 //     device stays a 404.
+//   - WithFreshReads marks reads that must go to Graph, such as a poll waiting for Graph to show a write.
 //   - ListDevices (a data source or an import by serial number), ListMethods and the policy calls pass through.
 //
 // Changes made outside the provider after the listing was loaded are seen by the next Terraform command, which
@@ -49,8 +50,18 @@ var _ API = (*sharedReads)(nil)
 // Graph object ids and UPNs compare case-insensitively.
 func foldKey(idOrUPN string) string { return strings.ToLower(idOrUPN) }
 
+// freshReadsKey marks a context whose device reads bypass the shared listing.
+type freshReadsKey struct{}
+
+// WithFreshReads returns a context whose device reads go to Graph even through NewSharedReads. Code that reads a
+// device again, because Graph may not show a write yet, uses it for the second and later reads: the listing would
+// only repeat the first answer.
+func WithFreshReads(ctx context.Context) context.Context {
+	return context.WithValue(ctx, freshReadsKey{}, true)
+}
+
 func (s *sharedReads) GetDevice(ctx context.Context, id string) (*Device, error) {
-	if !s.isWritten(id) {
+	if fresh, _ := ctx.Value(freshReadsKey{}).(bool); !fresh && !s.isWritten(id) {
 		if d, ok := s.createdDevice(id); ok {
 			return d, nil
 		}

@@ -331,3 +331,21 @@ func TestSharedReads_waitingReadHonoursItsContext(t *testing.T) {
 	}
 	wantRequests(t, srv, map[string]int{reqListDevices: 1, reqGetDevice: 0})
 }
+
+func TestSharedReads_freshReadsBypassTheListing(t *testing.T) {
+	srv := startEmulator(t, emulator.Options{})
+	h := newHarness(t, srv, 0)
+	ctx := context.Background()
+	d := addDevices(t, srv, 1)[0]
+	api := graph.NewSharedReads(h.client)
+	if _, err := api.GetDevice(ctx, d.ID); err != nil {
+		t.Fatal(err)
+	}
+	mustDo(t, srv.UpdateDevice(d.ID, func(d *emulator.Device) { d.DisplayName = "renamed after the listing" }))
+
+	got, err := api.GetDevice(graph.WithFreshReads(ctx), d.ID)
+	if err != nil || got.DisplayName != "renamed after the listing" {
+		t.Fatalf("fresh read: %+v, %v; want the rename", got, err)
+	}
+	wantRequests(t, srv, map[string]int{reqListDevices: 1, reqGetDevice: 1})
+}

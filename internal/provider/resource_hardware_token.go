@@ -83,8 +83,8 @@ func tokenAttributesFrom(d *graph.Device) tokenAttributes {
 
 type hardwareTokenModel struct {
 	tokenAttributes
-	SecretKey          types.String `tfsdk:"secret_key"`
-	SecretKeyWO        types.String `tfsdk:"secret_key_wo"`
+	SecretKey          types.String   `tfsdk:"secret_key"`
+	SecretKeyWO        types.String   `tfsdk:"secret_key_wo"`
 	SecretKeyWOVersion types.Int64    `tfsdk:"secret_key_wo_version"`
 	Timeouts           timeouts.Value `tfsdk:"timeouts"`
 }
@@ -346,13 +346,26 @@ func (r *hardwareTokenResource) Create(ctx context.Context, req resource.CreateR
 // claimed. Graph accepts two tokens with one serial number, and at plan time a resource cannot see the others, so
 // this is where two resources with the same serial number are caught, before the second token is created. It is
 // keyed by the Graph client, which each provider configuration builds anew.
-var serialClaims sync.Map // graph.API -> *sync.Map of serial number -> struct{}
+var (
+	serialClaimsMu sync.Mutex
+	serialClaims   = map[graph.API]map[string]bool{}
+)
 
 // claimSerial reports whether serial was not claimed yet by a create of this provider configuration, claiming it.
 func claimSerial(client graph.API, serial string) bool {
-	claims, _ := serialClaims.LoadOrStore(client, &sync.Map{})
-	_, taken := claims.(*sync.Map).LoadOrStore(strings.ToLower(serial), struct{}{})
-	return !taken
+	serialClaimsMu.Lock()
+	defer serialClaimsMu.Unlock()
+	claims := serialClaims[client]
+	if claims == nil {
+		claims = map[string]bool{}
+		serialClaims[client] = claims
+	}
+	key := strings.ToLower(serial)
+	if claims[key] {
+		return false
+	}
+	claims[key] = true
+	return true
 }
 
 // maxCreateAttempts bounds how often a create whose answer was lost is sent again after no token showed up.
@@ -405,7 +418,9 @@ func (r *hardwareTokenResource) findBySerial(ctx context.Context, want graph.Dev
 // lookupError is a failed look-up of a create whose answer was lost.
 type lookupError struct{ err error }
 
-func (e *lookupError) Error() string { return "look up the hardware token by serial number: " + e.err.Error() }
+func (e *lookupError) Error() string {
+	return "look up the hardware token by serial number: " + e.err.Error()
+}
 func (e *lookupError) Unwrap() error { return e.err }
 
 // serialTakenError: the inventory holds tokens with the serial number, and none of them is the one to create.

@@ -54,17 +54,17 @@ type hardwareTokenAssignmentResource struct {
 }
 
 type hardwareTokenAssignmentModel struct {
-	ID                 types.String `tfsdk:"id"`
-	TokenID            types.String `tfsdk:"token_id"`
-	UserID             types.String `tfsdk:"user_id"`
-	UserPrincipalName  types.String `tfsdk:"user_principal_name"`
-	Activate           types.Bool   `tfsdk:"activate"`
-	SecretKey          types.String `tfsdk:"secret_key"`
-	SecretKeyWO        types.String `tfsdk:"secret_key_wo"`
-	SecretKeyWOVersion types.Int64  `tfsdk:"secret_key_wo_version"`
-	DisplayName        types.String `tfsdk:"display_name"`
-	Status             types.String `tfsdk:"status"`
-	SerialNumber       types.String `tfsdk:"serial_number"`
+	ID                 types.String   `tfsdk:"id"`
+	TokenID            types.String   `tfsdk:"token_id"`
+	UserID             types.String   `tfsdk:"user_id"`
+	UserPrincipalName  types.String   `tfsdk:"user_principal_name"`
+	Activate           types.Bool     `tfsdk:"activate"`
+	SecretKey          types.String   `tfsdk:"secret_key"`
+	SecretKeyWO        types.String   `tfsdk:"secret_key_wo"`
+	SecretKeyWOVersion types.Int64    `tfsdk:"secret_key_wo_version"`
+	DisplayName        types.String   `tfsdk:"display_name"`
+	Status             types.String   `tfsdk:"status"`
+	SerialNumber       types.String   `tfsdk:"serial_number"`
 	LastUsedDateTime   types.String   `tfsdk:"last_used_date_time"`
 	Timeouts           timeouts.Value `tfsdk:"timeouts"`
 }
@@ -553,7 +553,10 @@ func (r *hardwareTokenAssignmentResource) ImportState(ctx context.Context, req r
 	if strings.EqualFold(userRef, upn) {
 		upn = userRef // keep the operator's spelling, so a configuration written the same way plans no change
 	}
+	var noTimeouts timeouts.Value // null, of the schema's type
+	resp.Diagnostics.Append(resp.State.GetAttribute(ctx, path.Root("timeouts"), &noTimeouts)...)
 	state := hardwareTokenAssignmentModel{
+		Timeouts:           noTimeouts,
 		ID:                 types.StringValue(user.ID + "/" + device.ID),
 		TokenID:            types.StringValue(tokenID),
 		UserID:             types.StringValue(user.ID),

@@ -1,11 +1,14 @@
 package provider
 
 import (
+	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/compare"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -17,6 +20,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/entraoath/terraform-provider-entraoath/internal/emulator"
+	"github.com/entraoath/terraform-provider-entraoath/internal/graph"
 )
 
 const testAccTokenAddr = "entraoath_hardware_token.test"
@@ -455,49 +459,93 @@ func TestAccHardwareToken_writeOnlySeed(t *testing.T) {
 	})
 }
 
-func TestAccHardwareToken_invalidConfig(t *testing.T) {
+// Not parallel: it makes the emulator throttle every test. A create timeout shorter than Graph's Retry-After ends
+// the create at the timeout, with Graph's answer, instead of waiting past it.
+func TestAccHardwareToken_timeoutBoundsRetries(t *testing.T) {
 	serial, seed := testAccName(t), testAccSeed()
-	base := []string{testAccAttr("manufacturer", "Token2"), testAccAttr("model", "C302-i")}
-	config := func(lines ...string) string { return testAccTokenConfig(serial, append(base, lines...)...) }
-	const badSeed = "JBSWY3DPEHPK3PX1" // '1' is not Base32
-	resource.ParallelTest(t, resource.TestCase{
-		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_11_0)},
-		PreCheck:                 func() { testAccPreCheck(t) },
+	var start time.Time
+	resource.Test(t, resource.TestCase{
+		PreCheck: func() {
+			testAccPreCheck(t)
+			testEmulator.SetFaults(emulator.Faults{ThrottleRate: 1, RetryAfter: time.Minute})
+			t.Cleanup(func() { testEmulator.SetFaults(emulator.Faults{}) })
+			start = time.Now()
+		},
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             testAccCheckNoEmulatorToken(serial),
 		Steps: []resource.TestStep{
 			{
-				Config:      config(testAccAttr("secret_key", badSeed)),
-				ExpectError: testAccErrorPattern("Invalid Hardware Token Seed.*secret_key is not a usable Base32 seed.*character 16.*hex_to_base32"),
+				Config: testAccTokenConfig(serial, testAccAttr("manufacturer", "Token2"), testAccAttr("model", "C302-i"),
+					testAccAttr("secret_key", seed), `timeouts { create = "3s" }`),
+				ExpectError: testAccErrorPattern(`Unable to Create Hardware Token.*kept throttling.*HTTP 429`),
 			},
 			{
-				Config:      config(testAccAttr("secret_key_wo", "too-short")),
-				ExpectError: testAccErrorPattern("secret_key_wo is not a usable Base32 seed.*at least 16"),
-			},
-			{
-				Config:      config(testAccAttr("secret_key", seed), testAccAttr("time_interval", 45)),
-				ExpectError: testAccErrorPattern("time_interval.*must be one of.*45"),
-			},
-			{
-				Config:      config(testAccAttr("secret_key", seed), testAccAttr("hash_function", "md5")),
-				ExpectError: testAccErrorPattern("hash_function.*must be one of.*md5"),
-			},
-			{
-				Config:      config(testAccAttr("secret_key", seed), testAccAttr("secret_key_wo", seed)),
-				ExpectError: testAccErrorPattern("Conflicting Hardware Token Seeds.*Remove one of them"),
-			},
-			{
-				Config:      config(),
-				ExpectError: testAccErrorPattern("Missing Hardware Token Seed.*Set secret_key, or secret_key_wo"),
-			},
-			{
-				Config:      config(testAccAttr("secret_key_wo_version", 1), testAccAttr("secret_key", seed)),
-				ExpectError: testAccErrorPattern("secret_key_wo_version.*secret_key_wo"),
-			},
-			{
-				Config:      testAccTokenConfig("", append(base, testAccAttr("secret_key", seed))...),
-				ExpectError: testAccErrorPattern("serial_number.*length must be at least 1"),
+				PreConfig: func() {
+					if elapsed := time.Since(start); elapsed > 30*time.Second {
+						t.Errorf("the create took %v: it waited for Retry-After past its 3s timeout", elapsed)
+					}
+				},
+				Config: "# nothing\n",
 			},
 		},
 	})
+}
+
+// fakeLostCreate is Graph losing the answer to every create (without creating anything) and listing found for the
+// serial number.
+type fakeLostCreate struct {
+	graph.API
+	found   []graph.Device
+	creates int
+}
+
+func (f *fakeLostCreate) CreateDevice(context.Context, graph.Device, string) (*graph.Device, error) {
+	f.creates++
+	return nil, &graph.Error{Operation: "create hardware OATH device", StatusCode: 504, Code: "gatewayTimeout", Message: "The operation timed out."}
+}
+
+func (f *fakeLostCreate) ListDevices(context.Context, graph.DeviceFilter) ([]graph.Device, error) {
+	return f.found, nil
+}
+
+// After a create whose answer was lost, the token with the serial number is adopted when it is the one to create,
+// reported when it is another, and the create is sent again (a bounded number of times) when none shows up.
+func TestHardwareTokenCreateAfterLostAnswer(t *testing.T) {
+	t.Parallel()
+	want := graph.Device{SerialNumber: "SN-1", Manufacturer: "Token2", Model: "C302-i", SecretKey: testAccSeed(),
+		TimeIntervalInSeconds: 30, HashFunction: graph.HashSHA1}
+	same, other := want, want
+	same.ID, same.SecretKey, same.Status = "dev-same", "", graph.StatusAvailable
+	other.ID, other.SecretKey, other.Model = "dev-other", "", "C301"
+
+	for _, c := range []struct {
+		name        string
+		found       []graph.Device
+		wantID      string
+		wantTaken   bool
+		wantCreates int
+	}{
+		{name: "adopts the same token", found: []graph.Device{other, same}, wantID: "dev-same", wantCreates: 1},
+		{name: "refuses another token", found: []graph.Device{other}, wantTaken: true, wantCreates: 1},
+		{name: "creates again when none shows up", wantCreates: maxCreateAttempts},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			fake := &fakeLostCreate{found: c.found}
+			d, err := (&hardwareTokenResource{client: fake}).createDevice(context.Background(), want)
+			var taken *serialTakenError
+			switch {
+			case fake.creates != c.wantCreates:
+				t.Errorf("sent %d creates, want %d", fake.creates, c.wantCreates)
+			case c.wantID != "" && (err != nil || d == nil || d.ID != c.wantID):
+				t.Errorf("got %+v, %v; want token %s adopted", d, err, c.wantID)
+			case c.wantTaken && !errors.As(err, &taken):
+				t.Errorf("got %+v, %v; want a serialTakenError", d, err)
+			case c.wantTaken && (!strings.Contains(taken.detail(), "dev-other") || strings.Contains(taken.detail(), want.SecretKey)):
+				t.Errorf("the diagnostic does not name the other token, or shows the seed:\n%s", taken.detail())
+			case c.wantID == "" && !c.wantTaken && !graph.IsOutcomeUnknown(err):
+				t.Errorf("got %v, want the lost answer's error after the last attempt", err)
+			}
+		})
+	}
 }

@@ -65,7 +65,7 @@ func poll(ctx context.Context, until time.Time, check func() (bool, error)) (boo
 			return done, err
 		}
 		wait := interval + rand.N(interval/4)
-		if !until.IsZero() && time.Now().Add(wait).After(until) {
+		if time.Now().Add(wait).After(until) {
 			return false, nil
 		}
 		select {
@@ -87,12 +87,14 @@ func confirm(ctx context.Context, check func() (bool, error)) error {
 }
 
 // readDevice reads a token, reading again until settled accepts it or until passes: Graph may still show the state
-// from before the provider's last write. A token Graph does not show is returned as nil, without error.
+// from before the provider's last write. Only the first read may be answered from a shared inventory listing. A token Graph does not show is returned as nil, without error.
 // settled may be nil: any token Graph shows is then accepted.
 func readDevice(ctx context.Context, client graph.API, id string, until time.Time, settled func(*graph.Device) bool) (*graph.Device, error) {
 	var device *graph.Device
+	read := ctx
 	_, err := poll(ctx, until, func() (bool, error) {
-		d, err := client.GetDevice(ctx, id)
+		d, err := client.GetDevice(read, id)
+		read = graph.WithFreshReads(ctx) // a shared inventory listing would only repeat its answer
 		if graph.IsNotFound(err) {
 			device = nil
 			return false, nil
@@ -107,7 +109,7 @@ func readDevice(ctx context.Context, client graph.API, id string, until time.Tim
 // accepts nothing).
 func tokenGoneOr(ctx context.Context, client graph.API, id string, done func(*graph.Device) bool) func() (bool, error) {
 	return func() (bool, error) {
-		d, err := client.GetDevice(ctx, id)
+		d, err := client.GetDevice(graph.WithFreshReads(ctx), id)
 		switch {
 		case graph.IsNotFound(err):
 			return true, nil
