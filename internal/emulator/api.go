@@ -87,6 +87,7 @@ type Faults struct {
 	RetryAfter      time.Duration // Retry-After sent with 429/503 (fractional seconds allowed); default 1s
 	UnavailableRate float64       // answer 503 serviceNotAvailable with Retry-After
 	LostWriteRate   float64       // perform a write, then answer 504 as if the response was lost
+	FailedWriteRate float64       // answer a write 500 generalException without performing it
 	// VisibilityDelay: after a write, reads keep showing the previous state (404 for a new device) this long.
 	VisibilityDelay time.Duration
 }

@@ -33,7 +33,7 @@ func (s *Server) ResetRequests() {
 	clear(s.injected)
 }
 
-// FaultsInjected counts injected faults by kind: "429", "503" and "lost".
+// FaultsInjected counts injected faults by kind: "429", "503", "lost" and "failed".
 func (s *Server) FaultsInjected() map[string]int {
 	s.fmu.Lock()
 	defer s.fmu.Unlock()
@@ -69,15 +69,22 @@ func (s *Server) injectFault(w http.ResponseWriter) error {
 	return err
 }
 
-// loseWrite draws whether a write's response is lost after the write happened.
-func (s *Server) loseWrite() bool {
+// writeFault draws what happens to a write: "lost" (performed, answer lost), "failed" (not performed) or "".
+// A client sees a 5xx either way and cannot tell which.
+func (s *Server) writeFault() string {
 	s.fmu.Lock()
 	defer s.fmu.Unlock()
-	if !s.drawLocked(s.faults.LostWriteRate) {
-		return false
+	var kind string
+	switch {
+	case s.drawLocked(s.faults.LostWriteRate):
+		kind = "lost"
+	case s.drawLocked(s.faults.FailedWriteRate):
+		kind = "failed"
+	default:
+		return ""
 	}
-	s.injected["lost"]++
-	return true
+	s.injected[kind]++
+	return kind
 }
 
 func (s *Server) drawLocked(rate float64) bool {

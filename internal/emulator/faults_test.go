@@ -53,6 +53,21 @@ func TestLostWrite(t *testing.T) {
 	}
 }
 
+func TestFailedWrite(t *testing.T) {
+	e := start(t, Options{})
+	e.srv.SetFaults(Faults{FailedWriteRate: 1})
+	status, body := e.do("POST", devices, deviceBody("FAILED"))
+	want(t, "failed create", status, body, http.StatusInternalServerError, "generalException")
+	if n := len(e.srv.DevicesBySerial("FAILED")); n != 0 {
+		t.Fatalf("the failed create stored %d devices, want 0", n)
+	}
+	status, body = e.do("GET", devices, nil)
+	want(t, "reads do not fail", status, body, http.StatusOK, "")
+	if e.srv.FaultsInjected()["failed"] != 1 {
+		t.Fatalf("injected %v", e.srv.FaultsInjected())
+	}
+}
+
 func TestVisibilityDelay(t *testing.T) {
 	e := start(t, Options{})
 	const delay = 300 * time.Millisecond

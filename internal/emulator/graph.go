@@ -82,12 +82,18 @@ func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request, h func(*call
 	if !c.require(perms...) {
 		return
 	}
-	if r.Method != http.MethodGet && s.loseWrite() {
-		lost := *c
-		lost.w = discard{header: http.Header{}}
-		h(&lost)
-		c.fail(newError(http.StatusGatewayTimeout, "gatewayTimeout", "The operation timed out."))
-		return
+	if r.Method != http.MethodGet {
+		switch s.writeFault() {
+		case "lost":
+			lost := *c
+			lost.w = discard{header: http.Header{}}
+			h(&lost)
+			c.fail(newError(http.StatusGatewayTimeout, "gatewayTimeout", "The operation timed out."))
+			return
+		case "failed":
+			c.fail(newError(http.StatusInternalServerError, "generalException", "An unexpected error occurred."))
+			return
+		}
 	}
 	h(c)
 }

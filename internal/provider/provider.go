@@ -65,7 +65,8 @@ type providerModel struct {
 
 // providerData is handed to every resource, data source and ephemeral resource through Configure.
 type providerData struct {
-	client graph.API
+	client  graph.API
+	serials *serialClaims
 }
 
 // cloudEndpoints maps the environment names of the azuread/azurerm providers to their authority and Graph hosts.
@@ -344,7 +345,7 @@ func (p *entraOATHProvider) configureClient(req provider.ConfigureRequest, resp 
 		resp.Diagnostics.AddError("Unable to Create Graph Client", err.Error())
 		return
 	}
-	data := &providerData{client: client}
+	data := &providerData{client: client, serials: &serialClaims{}}
 	resp.DataSourceData = data
 	resp.ResourceData = data
 	resp.EphemeralResourceData = data

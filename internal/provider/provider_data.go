@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 
@@ -23,6 +24,29 @@ func configuredData(data any, diags *diag.Diagnostics) *providerData {
 		return nil
 	}
 	return pd
+}
+
+// serialClaims holds the serial numbers that creates of one configured provider (one Terraform command) have
+// claimed. Graph accepts two tokens with one serial number, and at plan time a resource cannot see the others, so
+// this is where two resources with the same serial number are caught, before the second token is created.
+type serialClaims struct {
+	mu      sync.Mutex
+	claimed map[string]bool
+}
+
+// claim reports whether serial (compared case-insensitively) was still free, claiming it.
+func (c *serialClaims) claim(serial string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	key := strings.ToLower(serial)
+	if c.claimed[key] {
+		return false
+	}
+	if c.claimed == nil {
+		c.claimed = map[string]bool{}
+	}
+	c.claimed[key] = true
+	return true
 }
 
 // Permission is the least Graph application permission and the least Entra role graph-api.md lists for a call.

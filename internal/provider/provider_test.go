@@ -7,10 +7,14 @@ import (
 	"os"
 	"testing"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 
 	"github.com/entraoath/terraform-provider-entraoath/internal/emulator"
+	"github.com/entraoath/terraform-provider-entraoath/internal/graph"
 )
 
 // testEmulator is the Graph emulator every acceptance test in this package talks to, over HTTPS, through the
@@ -93,4 +97,20 @@ func randomBase32(n int) string {
 		b[i] = alphabet[rand.IntN(len(alphabet))]
 	}
 	return string(b)
+}
+
+// testAccGraphClient is a Graph client signed in to the emulator the way the provider's is, for tests that drive
+// a resource's Graph logic directly.
+func testAccGraphClient(t *testing.T) graph.API {
+	t.Helper()
+	opts := testEmulator.Options()
+	cred, err := azidentity.NewClientSecretCredential(opts.TenantID, opts.ClientID, opts.ClientSecret,
+		&azidentity.ClientSecretCredentialOptions{
+			ClientOptions:            azcore.ClientOptions{Cloud: cloud.Configuration{ActiveDirectoryAuthorityHost: testEmulator.URL() + "/"}},
+			DisableInstanceDiscovery: true,
+		})
+	must(t, err)
+	client, err := graph.New(graph.Config{Endpoint: testEmulator.URL(), Credential: cred})
+	must(t, err)
+	return client
 }

@@ -7,7 +7,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
@@ -41,7 +40,8 @@ var (
 func NewHardwareTokenResource() resource.Resource { return &hardwareTokenResource{} }
 
 type hardwareTokenResource struct {
-	client graph.API
+	client  graph.API
+	serials *serialClaims
 }
 
 // tokenAttributes are the non-secret attributes of an inventory token, shared by the resource and both data sources.
@@ -222,7 +222,7 @@ func (r *hardwareTokenResource) ConfigValidators(context.Context) []resource.Con
 
 func (r *hardwareTokenResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
 	if pd := configuredData(req.ProviderData, &resp.Diagnostics); pd != nil {
-		r.client = pd.client
+		r.client, r.serials = pd.client, pd.serials
 	}
 }
 
@@ -298,7 +298,7 @@ func (r *hardwareTokenResource) Create(ctx context.Context, req resource.CreateR
 		return
 	}
 	serial := plan.SerialNumber.ValueString()
-	if !claimSerial(r.client, serial) {
+	if !r.serials.claim(serial) {
 		resp.Diagnostics.AddAttributeError(path.Root("serial_number"), "Duplicate Hardware Token Serial Number",
 			fmt.Sprintf("Another entraoath_hardware_token in this configuration has serial number %q too, and was created in this "+
 				"apply; the provider did not create a second token with it. A serial number identifies one physical token: "+
@@ -340,32 +340,6 @@ func (r *hardwareTokenResource) Create(ctx context.Context, req resource.CreateR
 	plan.tokenAttributes = a
 	recordWrite(ctx, resp.Private, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
-}
-
-// serialClaims holds, per configured provider (one Terraform command), the serial numbers its creates have
-// claimed. Graph accepts two tokens with one serial number, and at plan time a resource cannot see the others, so
-// this is where two resources with the same serial number are caught, before the second token is created. It is
-// keyed by the Graph client, which each provider configuration builds anew.
-var (
-	serialClaimsMu sync.Mutex
-	serialClaims   = map[graph.API]map[string]bool{}
-)
-
-// claimSerial reports whether serial was not claimed yet by a create of this provider configuration, claiming it.
-func claimSerial(client graph.API, serial string) bool {
-	serialClaimsMu.Lock()
-	defer serialClaimsMu.Unlock()
-	claims := serialClaims[client]
-	if claims == nil {
-		claims = map[string]bool{}
-		serialClaims[client] = claims
-	}
-	key := strings.ToLower(serial)
-	if claims[key] {
-		return false
-	}
-	claims[key] = true
-	return true
 }
 
 // maxCreateAttempts bounds how often a create whose answer was lost is sent again after no token showed up.

@@ -491,60 +491,54 @@ func TestAccHardwareToken_timeoutBoundsRetries(t *testing.T) {
 	})
 }
 
-// fakeLostCreate is Graph losing the answer to every create (without creating anything) and listing found for the
-// serial number.
-type fakeLostCreate struct {
-	graph.API
-	found   []graph.Device
-	creates int
-}
-
-func (f *fakeLostCreate) CreateDevice(context.Context, graph.Device, string) (*graph.Device, error) {
-	f.creates++
-	return nil, &graph.Error{Operation: "create hardware OATH device", StatusCode: 504, Code: "gatewayTimeout", Message: "The operation timed out."}
-}
-
-func (f *fakeLostCreate) ListDevices(context.Context, graph.DeviceFilter) ([]graph.Device, error) {
-	return f.found, nil
-}
-
 // After a create whose answer was lost, the token with the serial number is adopted when it is the one to create,
-// reported when it is another, and the create is sent again (a bounded number of times) when none shows up.
-func TestHardwareTokenCreateAfterLostAnswer(t *testing.T) {
-	t.Parallel()
-	want := graph.Device{SerialNumber: "SN-1", Manufacturer: "Token2", Model: "C302-i", SecretKey: testAccSeed(),
-		TimeIntervalInSeconds: 30, HashFunction: graph.HashSHA1}
-	same, other := want, want
-	same.ID, same.SecretKey, same.Status = "dev-same", "", graph.StatusAvailable
-	other.ID, other.SecretKey, other.Model = "dev-other", "", "C301"
-
+// reported when it is another, and the create is sent again (a bounded number of times) when none shows up. The
+// emulator loses answers after the write ("lost") or fails writes before it ("failed"): the client can't tell which.
+func TestAccHardwareTokenCreateAfterLostAnswer(t *testing.T) {
+	testAccPreCheck(t)
+	client := testAccGraphClient(t)
+	const creates = "POST /beta/directory/authenticationMethodDevices/hardwareOathDevices"
 	for _, c := range []struct {
 		name        string
-		found       []graph.Device
-		wantID      string
+		faults      emulator.Faults
+		other       bool // another token with the serial number exists already
+		wantAdopt   bool
 		wantTaken   bool
 		wantCreates int
 	}{
-		{name: "adopts the same token", found: []graph.Device{other, same}, wantID: "dev-same", wantCreates: 1},
-		{name: "refuses another token", found: []graph.Device{other}, wantTaken: true, wantCreates: 1},
-		{name: "creates again when none shows up", wantCreates: maxCreateAttempts},
+		{name: "adopts the token it created", faults: emulator.Faults{LostWriteRate: 1}, wantAdopt: true, wantCreates: 1},
+		{name: "adopts its token beside another", faults: emulator.Faults{LostWriteRate: 1}, other: true, wantAdopt: true, wantCreates: 1},
+		{name: "refuses another token", faults: emulator.Faults{FailedWriteRate: 1}, other: true, wantTaken: true, wantCreates: 1},
+		{name: "creates again when none shows up", faults: emulator.Faults{FailedWriteRate: 1}, wantCreates: maxCreateAttempts},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			t.Parallel()
-			fake := &fakeLostCreate{found: c.found}
-			d, err := (&hardwareTokenResource{client: fake}).createDevice(context.Background(), want)
+			want := graph.Device{SerialNumber: testAccName(t), Manufacturer: "Token2", Model: "C302-i", SecretKey: testAccSeed(),
+				TimeIntervalInSeconds: 30, HashFunction: graph.HashSHA1}
+			if c.other {
+				_, err := testEmulator.AddDevice(emulator.Device{SerialNumber: want.SerialNumber, Manufacturer: "Token2",
+					Model: "C301", SecretKey: testAccSeed(), TimeIntervalInSeconds: 30})
+				must(t, err)
+			}
+			testEmulator.ResetRequests()
+			testEmulator.SetFaults(c.faults)
+			t.Cleanup(func() { testEmulator.SetFaults(emulator.Faults{}) })
+
+			d, err := (&hardwareTokenResource{client: client}).createDevice(context.Background(), want)
+			testEmulator.SetFaults(emulator.Faults{})
 			var taken *serialTakenError
-			switch {
-			case fake.creates != c.wantCreates:
-				t.Errorf("sent %d creates, want %d", fake.creates, c.wantCreates)
-			case c.wantID != "" && (err != nil || d == nil || d.ID != c.wantID):
-				t.Errorf("got %+v, %v; want token %s adopted", d, err, c.wantID)
+			switch got := testEmulator.Requests()[creates]; {
+			case got != c.wantCreates:
+				t.Errorf("sent %d creates, want %d", got, c.wantCreates)
+			case c.wantAdopt && (err != nil || d == nil || d.Model != want.Model):
+				t.Errorf("got %+v, %v; want the token it created adopted", d, err)
+			case c.wantAdopt && len(testEmulator.DevicesBySerial(want.SerialNumber)) != map[bool]int{false: 1, true: 2}[c.other]:
+				t.Errorf("the emulator holds %d tokens with the serial number", len(testEmulator.DevicesBySerial(want.SerialNumber)))
 			case c.wantTaken && !errors.As(err, &taken):
 				t.Errorf("got %+v, %v; want a serialTakenError", d, err)
-			case c.wantTaken && (!strings.Contains(taken.detail(), "dev-other") || strings.Contains(taken.detail(), want.SecretKey)):
-				t.Errorf("the diagnostic does not name the other token, or shows the seed:\n%s", taken.detail())
-			case c.wantID == "" && !c.wantTaken && !graph.IsOutcomeUnknown(err):
-				t.Errorf("got %v, want the lost answer's error after the last attempt", err)
+			case c.wantTaken && strings.Contains(taken.detail(), want.SecretKey):
+				t.Errorf("the diagnostic shows the seed:\n%s", taken.detail())
+			case !c.wantAdopt && !c.wantTaken && !graph.IsOutcomeUnknown(err):
+				t.Errorf("got %v, want the failed answer's error after the last attempt", err)
 			}
 		})
 	}
