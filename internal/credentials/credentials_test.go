@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
@@ -213,7 +214,9 @@ func TestReadTokenFileRereads(t *testing.T) {
 			t.Fatalf("got %q, %v; want %q", got, err, tok)
 		}
 	}
-	os.WriteFile(file, nil, 0o600)
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := get(context.Background()); err == nil || !strings.Contains(err.Error(), "is empty") {
 		t.Fatalf("empty file: err = %v", err)
 	}
@@ -227,9 +230,9 @@ func TestRequestToken(t *testing.T) {
 		case r.URL.Query().Get("api-version") != "2.0" || r.URL.Query().Get("audience") != "api://AzureADTokenExchange":
 			http.Error(w, "bad query", http.StatusBadRequest)
 		case r.URL.Path == "/empty":
-			w.Write([]byte(`{"count":0}`))
+			fmt.Fprint(w, `{"count":0}`)
 		default:
-			w.Write([]byte(`{"count":1,"value":"id-token"}`))
+			fmt.Fprint(w, `{"count":1,"value":"id-token"}`)
 		}
 	}))
 	defer srv.Close()
@@ -260,12 +263,16 @@ func TestIMDSRedirect(t *testing.T) {
 	redirect := imdsRedirect{to: to, next: next}
 
 	req, _ := http.NewRequest(http.MethodGet, "http://169.254.169.254/metadata/identity/oauth2/token?api-version=2018-02-01&resource=x", nil)
-	redirect.Do(req)
+	if _, err := redirect.Do(req); err != nil {
+		t.Fatal(err)
+	}
 	if got := next.got.URL.String(); got != "http://127.0.0.1:8080/msi/token?tag=1&api-version=2018-02-01&resource=x" {
 		t.Fatalf("IMDS request sent to %s", got)
 	}
 	other, _ := http.NewRequest(http.MethodGet, "https://login.microsoftonline.com/x", nil)
-	redirect.Do(other)
+	if _, err := redirect.Do(other); err != nil {
+		t.Fatal(err)
+	}
 	if next.got.URL.Host != "login.microsoftonline.com" {
 		t.Fatalf("non-IMDS request sent to %s", next.got.URL)
 	}

@@ -292,7 +292,8 @@ func entraError(w http.ResponseWriter, status int, code string, aadsts int, form
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
+	// An encoding error means the client went away; there is no one left to tell.
+	_ = json.NewEncoder(w).Encode(v)
 }
 
 // authenticate resolves the bearer token of a Graph call to its roles.

@@ -251,7 +251,8 @@ func (s *Server) listDevices(c *call) {
 			continue
 		}
 		if len(items) == top {
-			page["@odata.nextLink"] = s.nextLink(c.r.URL, items[top-1]["id"].(string))
+			last, _ := items[top-1]["id"].(string) // deviceJSON always sets it
+			page["@odata.nextLink"] = s.nextLink(c.r.URL, last)
 			break
 		}
 		items = append(items, s.deviceJSON(d, sel))

@@ -197,7 +197,9 @@ func (e *env) raw(method, path string) string {
 	}
 	defer resp.Body.Close()
 	var b bytes.Buffer
-	b.ReadFrom(resp.Body)
+	if _, err := b.ReadFrom(resp.Body); err != nil {
+		e.t.Fatal(err)
+	}
 	if resp.StatusCode != http.StatusOK {
 		e.t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, b.String())
 	}

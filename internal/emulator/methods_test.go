@@ -77,9 +77,11 @@ func TestAssignAndActivate(t *testing.T) {
 	e := start(t, Options{})
 	m := methods(e.alice)
 	bad, good, sha256 := e.create("A1"), e.create("A2"), e.create("A3")
-	e.srv.UpdateDevice(sha256, func(d *Device) {
+	if err := e.srv.UpdateDevice(sha256, func(d *Device) {
 		d.HashFunction, d.TimeIntervalInSeconds, d.SecretKey = HashSHA256, 60, "jbswy3dpehpk3pxp"
-	})
+	}); err != nil {
+		t.Fatal(err)
+	}
 
 	status, body := e.do("POST", m+"/assignAndActivate", map[string]any{"device": map[string]any{"id": bad}, "verificationCode": "123456"})
 	want(t, "assignAndActivate with a wrong code", status, body, http.StatusBadRequest, "invalidVerificationCode")

@@ -81,13 +81,20 @@ func Start(opts Options) (*Server, error) {
 		return nil, fmt.Errorf("emulator: %w", err)
 	}
 	s.opts = opts
-	s.url = "https://" + loopbackHostPort(ln.Addr().(*net.TCPAddr))
+	addr, ok := ln.Addr().(*net.TCPAddr)
+	if !ok {
+		_ = ln.Close()
+		s.removeCA()
+		return nil, fmt.Errorf("emulator: %s is not a TCP address", ln.Addr())
+	}
+	s.url = "https://" + loopbackHostPort(addr)
 	s.http = &http.Server{
 		Handler:           s.handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          log.New(io.Discard, "", 0), // clients that don't trust the CA would spam handshake errors
 	}
-	go s.http.Serve(tls.NewListener(ln, tlsConfig))
+	// Serve returns http.ErrServerClosed once Close has been called; nothing else ends it.
+	go func() { _ = s.http.Serve(tls.NewListener(ln, tlsConfig)) }()
 	return s, nil
 }
 

@@ -12,6 +12,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
@@ -288,7 +289,7 @@ func TestAccProviderSignIn_oidcGitHubActions(t *testing.T) {
 			return
 		}
 		served.add()
-		json.NewEncoder(w).Encode(map[string]any{"count": 1, "value": idToken})
+		testAccEncode(t, w, map[string]any{"count": 1, "value": idToken})
 	}))
 	t.Cleanup(actions.Close)
 	testAccSignInEnv(t, map[string]string{
@@ -315,7 +316,7 @@ func TestAccProviderSignIn_oidcAzurePipelines(t *testing.T) {
 			return
 		}
 		served.add()
-		json.NewEncoder(w).Encode(map[string]string{"oidcToken": idToken})
+		testAccEncode(t, w, map[string]string{"oidcToken": idToken})
 	}))
 	t.Cleanup(pipelines.Close)
 	testAccSignInEnv(t, map[string]string{
@@ -343,7 +344,7 @@ func TestAccProviderSignIn_managedIdentity(t *testing.T) {
 			return
 		}
 		h.add()
-		json.NewEncoder(w).Encode(map[string]string{
+		testAccEncode(t, w, map[string]string{
 			"access_token": tok.Token, "token_type": "Bearer", "resource": "https://graph.microsoft.com",
 			"expires_in": fmt.Sprint(int(time.Until(tok.ExpiresOn).Seconds())), "expires_on": fmt.Sprint(tok.ExpiresOn.Unix()),
 		})
@@ -451,5 +452,13 @@ func TestProviderGraphRequestLog(t *testing.T) {
 		if entries[0][k] != v {
 			t.Errorf("log field %s = %v, want %v", k, entries[0][k], v)
 		}
+	}
+}
+
+// testAccEncode writes v as the JSON answer of a test token server.
+func testAccEncode(t *testing.T, w io.Writer, v any) {
+	t.Helper()
+	if err := json.NewEncoder(w).Encode(v); err != nil {
+		t.Error(err)
 	}
 }

@@ -42,7 +42,7 @@ func NormalizeBase32(seed string) (string, error) {
 		return "", invalid("the seed is empty")
 	}
 	for i, r := range s {
-		if !(r >= 'A' && r <= 'Z' || r >= '2' && r <= '7') {
+		if (r < 'A' || r > 'Z') && (r < '2' || r > '7') {
 			hint := ""
 			if r >= '0' && r <= '9' || r >= 'A' && r <= 'F' {
 				hint = "; if the vendor file gives the seed in hex, convert it with provider::entraoath::hex_to_base32"
