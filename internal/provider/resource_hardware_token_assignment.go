@@ -169,7 +169,8 @@ func (r *hardwareTokenAssignmentResource) Schema(ctx context.Context, _ resource
 			},
 			"display_name": schema.StringAttribute{
 				MarkdownDescription: "The name the user sees for this sign-in method in Security info. Graph takes it only " +
-					"with the activation, so a change applies at the next activation.",
+					"with the activation, so a change applies at the next activation. Graph keeps it as the token's display " +
+					"name: set it here or in `entraoath_hardware_token.display_name`, not in both.",
 				Optional:   true,
 				Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
 			},
