@@ -134,8 +134,8 @@ func (r *hardwareTokenResource) Schema(ctx context.Context, _ resource.SchemaReq
 			"display_name": schema.StringAttribute{
 				MarkdownDescription: "A name for the token shown to administrators and, once assigned, to the user. " +
 					"Activating the token with an `entraoath_hardware_token_assignment` `display_name` overwrites it: set one of the two.",
-				Optional:            true,
-				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+				Optional:   true,
+				Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
 			},
 			attrSecretKey: schema.StringAttribute{
 				MarkdownDescription: "The token's seed in Base32, as the vendor ships it (case, spaces, hyphens and `=` padding " +
