@@ -38,19 +38,19 @@ type providerRun struct {
 // ServeWrapperIfRequested turns the process into the provider wrapper when Terraform started it as one; it then
 // exits with the provider's exit status. Call it first thing in main (and in TestMain).
 func ServeWrapperIfRequested() {
-	real := os.Getenv(envWrapProvider)
-	if real == "" {
+	provider := os.Getenv(envWrapProvider)
+	if provider == "" {
 		return
 	}
-	code, err := wrapProvider(real, os.Getenv(envWrapStats))
+	code, err := wrapProvider(provider, os.Getenv(envWrapStats))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench provider wrapper:", err)
 	}
 	os.Exit(code)
 }
 
-func wrapProvider(real, statsDir string) (int, error) {
-	cmd := exec.Command(real, os.Args[1:]...)
+func wrapProvider(provider, statsDir string) (int, error) {
+	cmd := exec.Command(provider, os.Args[1:]...)
 	cmd.Env = slices.DeleteFunc(os.Environ(), func(kv string) bool { return strings.HasPrefix(kv, envWrapProvider+"=") })
 	cmd.Stdin, cmd.Stderr = os.Stdin, os.Stderr
 	r, w, err := os.Pipe()

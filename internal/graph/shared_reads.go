@@ -100,7 +100,7 @@ func (s *sharedReads) inventory(ctx context.Context) (map[string]Device, error) 
 	s.loadOnce.Do(func() {
 		go func() {
 			defer close(s.loaded)
-			devices, err := s.API.ListDevices(context.WithoutCancel(ctx), DeviceFilter{})
+			devices, err := s.ListDevices(context.WithoutCancel(ctx), DeviceFilter{})
 			if err != nil {
 				return
 			}

@@ -21,12 +21,12 @@ import (
 // faultSuiteTokens is how many tokens (each assigned to its own user and activated) the fault suite applies.
 const faultSuiteTokens = 100
 
-// faultSuiteFaults are the faults the suite injects into every Graph call. Retry-After is 100 ms rather than
+// faultSuiteFaults are the faults the suite injects into every Graph call. Retry-After is 50 ms rather than
 // Graph's usual seconds so the suite fits CI's two cores in well under a minute; the client honours it the same way.
 var faultSuiteFaults = emulator.Faults{
 	ThrottleRate:    0.20,
 	UnavailableRate: 0.10,
-	RetryAfter:      100 * time.Millisecond,
+	RetryAfter:      50 * time.Millisecond,
 	LostWriteRate:   0.05,
 	VisibilityDelay: 500 * time.Millisecond,
 }
