@@ -12,7 +12,8 @@ terraform=${TF_ACC_TERRAFORM_PATH:-$(scripts/ensure-tools.sh)}
 # tfplugindocs builds the provider, then asks the first `terraform` on PATH for its schema; it downloads a
 # Terraform only when there is none on PATH (or when given --tf-version, which is never passed here).
 PATH="$(dirname "$terraform"):$PATH"
-export PATH CHECKPOINT_DISABLE=1
+# An empty CLI configuration: rendering docs needs no credentials or mirrors, and Terraform warns when ~/.terraformrc is absent.
+export PATH CHECKPOINT_DISABLE=1 TF_CLI_CONFIG_FILE=/dev/null
 names=(--provider-name entraoath)
 
 case "${1:-}" in
