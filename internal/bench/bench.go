@@ -237,22 +237,21 @@ locals {
 resource "entraoath_hardware_token" "token" {
   for_each = local.serials
 
-  serial_number         = each.key
-  manufacturer          = nonsensitive(local.tokens[each.key].manufacturer)
-  model                 = nonsensitive(local.tokens[each.key].model)
-  time_interval         = nonsensitive(local.tokens[each.key].time_interval)
-  hash_function         = nonsensitive(local.tokens[each.key].hash_function)
-  secret_key_wo         = local.tokens[each.key].secret_key
-  secret_key_wo_version = 1
+  serial_number = each.key
+  manufacturer  = nonsensitive(local.tokens[each.key].manufacturer)
+  model         = nonsensitive(local.tokens[each.key].model)
+  time_interval = nonsensitive(local.tokens[each.key].time_interval)
+  hash_function = nonsensitive(local.tokens[each.key].hash_function)
+  # secret_key rather than the write-only secret_key_wo, so the benchmark runs on Terraform 1.8 too.
+  secret_key = local.tokens[each.key].secret_key
 }
 
 resource "entraoath_hardware_token_assignment" "assignment" {
   for_each = local.serials
 
-  token_id              = entraoath_hardware_token.token[each.key].id
-  user_principal_name   = nonsensitive(local.tokens[each.key].user_principal_name)
-  secret_key_wo         = local.tokens[each.key].secret_key
-  secret_key_wo_version = 1
+  token_id            = entraoath_hardware_token.token[each.key].id
+  user_principal_name = nonsensitive(local.tokens[each.key].user_principal_name)
+  secret_key          = entraoath_hardware_token.token[each.key].secret_key
 }
 `
 
