@@ -6,9 +6,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 tools_bin="$PWD/.tools/bin"
 
-if ! command -v oathtool >/dev/null 2>&1; then
-  echo "installing oathtool (independent TOTP implementation for the tests)" >&2
-  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq oathtool; } >&2
+# oathtool: an independent TOTP implementation the tests compare with; curl and jq: the demo's emulator controls.
+missing=()
+for pkg in oathtool curl jq; do
+  command -v "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+  echo "installing ${missing[*]} from Debian's packages" >&2
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"; } >&2
 fi
 
 version_ok() { # terraform binary -> true when >= 1.8
