@@ -1,12 +1,13 @@
 package main
 
 import (
-	"context"
 	"flag"
 	"log"
 	"os"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
 
 	"github.com/entraoath/terraform-provider-entraoath/internal/provider"
 )
@@ -20,10 +21,14 @@ func main() {
 	flag.Parse()
 	quietSDKLogs()
 
-	err := providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{
-		Address: "registry.terraform.io/entraoath/entraoath",
-		Debug:   debug,
-	})
+	var opts []tf6server.ServeOpt
+	if debug {
+		opts = append(opts, tf6server.WithManagedDebug())
+	}
+	// providerserver.Serve, with the framework's server wrapped (see releasingServer).
+	err := tf6server.Serve("registry.terraform.io/entraoath/entraoath", func() tfprotov6.ProviderServer {
+		return releasingServer{providerserver.NewProtocol6(provider.New(version)())()}
+	}, opts...)
 	if err != nil {
 		log.Fatal(err.Error())
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"regexp"
 	"slices"
 	"strings"
@@ -512,32 +513,17 @@ func (r *hardwareTokenResource) Delete(ctx context.Context, req resource.DeleteR
 	ctx, cancel := withTimeout(ctx, state.Timeouts.Delete, defaultDeleteTimeout, &resp.Diagnostics)
 	defer cancel()
 	id := state.ID.ValueString()
-	// Ask Graph rather than the state who holds the token: the state may not have been refreshed. A token created
-	// moments ago may not show yet: look again for up to the consistency window before calling it gone.
-	d, err := readDevice(ctx, r.client, id, settledBy(ctx, req.Private), nil)
-	if err != nil {
-		addGraphError(&resp.Diagnostics, summary,
-			fmt.Sprintf("read the hardware token %s before deleting it, to unassign it first if needed", id), permInventoryRead, err)
-		return
-	}
-	if d == nil {
-		return
-	}
-	// Graph only deletes unassigned tokens.
-	if d.AssignedTo != nil && d.AssignedTo.ID != "" {
-		if err := r.client.UnassignDevice(ctx, d.AssignedTo.ID, id); err != nil && !graph.IsNotFound(err) {
-			addGraphError(&resp.Diagnostics, summary,
-				fmt.Sprintf("unassign the hardware token %s from user %s, which Graph requires before deleting it", id, d.AssignedTo.ID),
-				permUserMethods, err)
+	err := r.client.DeleteDevice(ctx, id)
+	if graph.IsNotFound(err) || refusedDelete(err) {
+		// Graph deletes only unassigned tokens, and a token created moments ago may not show yet: ask Graph rather
+		// than the state who holds the token, unassign it and delete again. Deleting first saves that read when the
+		// token is unassigned already, as it is once its assignment resource was destroyed.
+		if r.unassignForDelete(ctx, id, settledBy(ctx, req.Private), &resp.Diagnostics) || resp.Diagnostics.HasError() {
 			return
 		}
-		if err := confirm(ctx, tokenGoneOr(ctx, r.client, id, func(d *graph.Device) bool { return d.AssignedTo == nil })); err != nil {
-			addGraphError(&resp.Diagnostics, summary, fmt.Sprintf("unassign the hardware token %s from user %s before deleting it, "+
-				"and wait until Graph shows it unassigned (raise timeouts.delete if Graph is slow)", id, d.AssignedTo.ID), permInventoryRead, err)
-			return
-		}
+		err = r.client.DeleteDevice(ctx, id)
 	}
-	if err := r.client.DeleteDevice(ctx, id); err != nil && !graph.IsNotFound(err) {
+	if err != nil && !graph.IsNotFound(err) {
 		addGraphError(&resp.Diagnostics, summary,
 			fmt.Sprintf("delete the hardware token %s (serial number %q) from the tenant inventory", id, state.SerialNumber.ValueString()),
 			permInventoryWrite, err)
@@ -549,6 +535,43 @@ func (r *hardwareTokenResource) Delete(ctx context.Context, req resource.DeleteR
 		addGraphError(&resp.Diagnostics, summary, fmt.Sprintf("delete the hardware token %s (serial number %q) and wait until Graph "+
 			"no longer shows it (raise timeouts.delete if Graph is slow)", id, state.SerialNumber.ValueString()), permInventoryRead, err)
 	}
+}
+
+// refusedDelete reports a client error other than a missing token, which is how Graph refuses to delete a token
+// that is still assigned (the exact status is not documented: 400 or 409).
+func refusedDelete(err error) bool {
+	var ge *graph.Error
+	return errors.As(err, &ge) && (ge.StatusCode == http.StatusBadRequest || ge.StatusCode == http.StatusConflict)
+}
+
+// unassignForDelete reads the token and unassigns it when a user holds it, waiting until Graph shows it unassigned.
+// It reports whether the token is gone; failures go to diags.
+func (r *hardwareTokenResource) unassignForDelete(ctx context.Context, id string, settled time.Time, diags *diag.Diagnostics) bool {
+	const summary = "Unable to Delete Hardware Token"
+	d, err := readDevice(ctx, r.client, id, settled, nil)
+	if err != nil {
+		addGraphError(diags, summary,
+			fmt.Sprintf("read the hardware token %s, which Graph did not delete, to unassign it first if needed", id), permInventoryRead, err)
+		return false
+	}
+	if d == nil {
+		return true
+	}
+	if d.AssignedTo == nil || d.AssignedTo.ID == "" {
+		return false
+	}
+	if err := r.client.UnassignDevice(ctx, d.AssignedTo.ID, id); err != nil && !graph.IsNotFound(err) {
+		addGraphError(diags, summary,
+			fmt.Sprintf("unassign the hardware token %s from user %s, which Graph requires before deleting it", id, d.AssignedTo.ID),
+			permUserMethods, err)
+		return false
+	}
+	if err := confirm(ctx, tokenGoneOr(ctx, r.client, id, func(d *graph.Device) bool { return d.AssignedTo == nil })); err != nil {
+		addGraphError(diags, summary, fmt.Sprintf("unassign the hardware token %s from user %s before deleting it, "+
+			"and wait until Graph shows it unassigned (raise timeouts.delete if Graph is slow)", id, d.AssignedTo.ID), permInventoryRead, err)
+		return false
+	}
+	return false
 }
 
 var guidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
