@@ -84,10 +84,8 @@ func tokenAttributesFrom(d *graph.Device) tokenAttributes {
 
 type hardwareTokenModel struct {
 	tokenAttributes
-	SecretKey          types.String   `tfsdk:"secret_key"`
-	SecretKeyWO        types.String   `tfsdk:"secret_key_wo"`
-	SecretKeyWOVersion types.Int64    `tfsdk:"secret_key_wo_version"`
-	Timeouts           timeouts.Value `tfsdk:"timeouts"`
+	seedFields
+	Timeouts timeouts.Value `tfsdk:"timeouts"`
 }
 
 func (r *hardwareTokenResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -286,16 +284,14 @@ func (r *hardwareTokenResource) ModifyPlan(ctx context.Context, req resource.Mod
 
 func (r *hardwareTokenResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	const summary = "Unable to Create Hardware Token"
-	var plan, config hardwareTokenModel
+	var plan hardwareTokenModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	// The write-only seed is only in the configuration.
-	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	ctx, cancel := withTimeout(ctx, plan.Timeouts.Create, defaultCreateTimeout, &resp.Diagnostics)
 	defer cancel()
-	seed := configuredSeed(config.SecretKey, config.SecretKeyWO, &resp.Diagnostics)
+	seed := configuredSeed(ctx, req.Config, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}

@@ -54,19 +54,17 @@ type hardwareTokenAssignmentResource struct {
 }
 
 type hardwareTokenAssignmentModel struct {
-	ID                 types.String   `tfsdk:"id"`
-	TokenID            types.String   `tfsdk:"token_id"`
-	UserID             types.String   `tfsdk:"user_id"`
-	UserPrincipalName  types.String   `tfsdk:"user_principal_name"`
-	Activate           types.Bool     `tfsdk:"activate"`
-	SecretKey          types.String   `tfsdk:"secret_key"`
-	SecretKeyWO        types.String   `tfsdk:"secret_key_wo"`
-	SecretKeyWOVersion types.Int64    `tfsdk:"secret_key_wo_version"`
-	DisplayName        types.String   `tfsdk:"display_name"`
-	Status             types.String   `tfsdk:"status"`
-	SerialNumber       types.String   `tfsdk:"serial_number"`
-	LastUsedDateTime   types.String   `tfsdk:"last_used_date_time"`
-	Timeouts           timeouts.Value `tfsdk:"timeouts"`
+	ID                types.String `tfsdk:"id"`
+	TokenID           types.String `tfsdk:"token_id"`
+	UserID            types.String `tfsdk:"user_id"`
+	UserPrincipalName types.String `tfsdk:"user_principal_name"`
+	Activate          types.Bool   `tfsdk:"activate"`
+	seedFields
+	DisplayName      types.String   `tfsdk:"display_name"`
+	Status           types.String   `tfsdk:"status"`
+	SerialNumber     types.String   `tfsdk:"serial_number"`
+	LastUsedDateTime types.String   `tfsdk:"last_used_date_time"`
+	Timeouts         timeouts.Value `tfsdk:"timeouts"`
 }
 
 func (r *hardwareTokenAssignmentResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -310,7 +308,7 @@ func (r *hardwareTokenAssignmentResource) Create(ctx context.Context, req resour
 	finish := func() error { return nil } // an assigned token needs nothing more
 	attempted := fmt.Sprintf("assign token %s (serial %s) to user %s", device.ID, device.SerialNumber, user.ID)
 	if plan.Activate.ValueBool() {
-		seed := activationSeed(ctx, plan.SecretKey, req.Config, &resp.Diagnostics)
+		seed := configuredSeed(ctx, req.Config, &resp.Diagnostics)
 		if resp.Diagnostics.HasError() {
 			return
 		}
@@ -456,7 +454,7 @@ func (r *hardwareTokenAssignmentResource) Update(ctx context.Context, req resour
 		if device == nil {
 			return
 		}
-		seed := activationSeed(ctx, plan.SecretKey, req.Config, &resp.Diagnostics)
+		seed := configuredSeed(ctx, req.Config, &resp.Diagnostics)
 		if resp.Diagnostics.HasError() {
 			return
 		}
@@ -557,15 +555,13 @@ func (r *hardwareTokenAssignmentResource) ImportState(ctx context.Context, req r
 	var noTimeouts timeouts.Value // null, of the schema's type
 	resp.Diagnostics.Append(resp.State.GetAttribute(ctx, path.Root("timeouts"), &noTimeouts)...)
 	state := hardwareTokenAssignmentModel{
-		Timeouts:           noTimeouts,
-		ID:                 types.StringValue(user.ID + "/" + device.ID),
-		TokenID:            types.StringValue(tokenID),
-		UserID:             types.StringValue(user.ID),
-		UserPrincipalName:  types.StringValue(upn),
-		SecretKey:          types.StringNull(),
-		SecretKeyWO:        types.StringNull(),
-		SecretKeyWOVersion: types.Int64Null(),
-		DisplayName:        types.StringNull(),
+		Timeouts:          noTimeouts,
+		ID:                types.StringValue(user.ID + "/" + device.ID),
+		TokenID:           types.StringValue(tokenID),
+		UserID:            types.StringValue(user.ID),
+		UserPrincipalName: types.StringValue(upn),
+		seedFields:        seedFields{SecretKey: types.StringNull(), SecretKeyWO: types.StringNull(), SecretKeyWOVersion: types.Int64Null()},
+		DisplayName:       types.StringNull(),
 	}
 	setFromDevice(&state, device)
 	state.Activate = types.BoolValue(state.Status.ValueString() == graph.StatusActivated)
@@ -617,16 +613,6 @@ func (r *hardwareTokenAssignmentResource) saveAfterFailedActivation(ctx context.
 	}
 	diags.Append(state.Set(ctx, &m)...)
 	diags.AddError("Unable to Activate Hardware Token", activationFailedDetail(device, userID, m.Status.ValueString(), activationErr))
-}
-
-// activationSeed picks the seed from secret_key or, being write-only and so only in the configuration, secret_key_wo.
-func activationSeed(ctx context.Context, plain types.String, config tfsdk.Config, diags *diag.Diagnostics) string {
-	var writeOnly types.String
-	diags.Append(config.GetAttribute(ctx, path.Root(attrSecretKeyWO), &writeOnly)...)
-	if diags.HasError() {
-		return ""
-	}
-	return configuredSeed(plain, writeOnly, diags)
 }
 
 func activationFailedDetail(device *graph.Device, userID, status string, err error) string {

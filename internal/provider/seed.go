@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/entraoath/terraform-provider-entraoath/internal/totp"
@@ -88,16 +89,30 @@ func (seedSourceValidator) ValidateResource(ctx context.Context, req resource.Va
 	}
 }
 
-// configuredSeed returns the seed the configuration gives in secret_key or secret_key_wo, normalised for Graph.
-// It adds an error (without the value) and returns "" when the seed is missing or invalid.
-func configuredSeed(plain, writeOnly types.String, diags *diag.Diagnostics) string {
+// seedFields are the seed attributes of both resources: secret_key, or the write-only secret_key_wo and its version.
+type seedFields struct {
+	SecretKey          types.String `tfsdk:"secret_key"`
+	SecretKeyWO        types.String `tfsdk:"secret_key_wo"`
+	SecretKeyWOVersion types.Int64  `tfsdk:"secret_key_wo_version"`
+}
+
+// configuredSeed returns the seed the configuration gives in secret_key or in secret_key_wo (write-only, so only in
+// the configuration), normalised for Graph. It adds an error (without the value) and returns "" when the seed is
+// missing or invalid.
+func configuredSeed(ctx context.Context, config tfsdk.Config, diags *diag.Diagnostics) string {
+	var plain, writeOnly types.String
+	diags.Append(config.GetAttribute(ctx, path.Root(attrSecretKey), &plain)...)
+	diags.Append(config.GetAttribute(ctx, path.Root(attrSecretKeyWO), &writeOnly)...)
+	if diags.HasError() {
+		return ""
+	}
 	p, v := path.Root(attrSecretKey), plain
 	if v.IsNull() {
 		p, v = path.Root(attrSecretKeyWO), writeOnly
 	}
 	if v.IsNull() || v.IsUnknown() {
 		diags.AddAttributeError(p, "Missing Hardware Token Seed",
-			fmt.Sprintf("Microsoft Graph needs the token's seed to create it, but neither %s nor %s has a known value.", attrSecretKey, attrSecretKeyWO))
+			fmt.Sprintf("The provider needs the token's seed, but neither %s nor %s has a known value.", attrSecretKey, attrSecretKeyWO))
 		return ""
 	}
 	seed, err := totp.NormalizeBase32(v.ValueString())
