@@ -90,6 +90,12 @@ func (r *hardwareTokenAssignmentResource) Schema(ctx context.Context, _ resource
 			"* token activated while `activate = false`: the plan shows `status: \"activated\" -> \"assigned\"` and apply deactivates it.\n\n" +
 			"If activation fails during create, the token stays assigned with status `failedActivation`: the resource is saved " +
 			"(tainted) with that status, and the error says which settings were used so the configuration can be fixed.\n\n" +
+			"**When to activate.** A hardware token's clock drifts from the moment it leaves the factory; Entra ID re-learns " +
+			"the drift at activation and at each sign-in, and accepts about a day of drift at activation (two days for " +
+			"60-second tokens). A token activated during apply long before it reaches its holder may have drifted too far " +
+			"by its first sign-in. For tokens that sit in a drawer, vendors recommend leaving activation to the user " +
+			"(`activate = false`, the user activates in Security info) when they are handed out more than about a month " +
+			"after the apply.\n\n" +
 			"Destroying the resource unassigns the token; it returns to the inventory as `available`.\n\n" +
 			"When Graph's answer to an assignment or activation is lost, the provider reads the token to see what happened " +
 			"and finishes only what is missing. If the create fails after the token was assigned, the assignment is saved " +
