@@ -49,7 +49,7 @@ func (c *serialClaims) claim(serial string) bool {
 	return true
 }
 
-// Permission is the least Graph application permission and the least Entra role graph-api.md lists for a call.
+// permission is the least Graph application permission and the least Entra role graph-api.md lists for a call.
 type permission struct{ graphPermission, role string }
 
 var (

@@ -537,7 +537,7 @@ func (r *hardwareTokenResource) Delete(ctx context.Context, req resource.DeleteR
 // that is still assigned (the exact status is not documented: 400 or 409).
 func refusedDelete(err error) bool {
 	var ge *graph.Error
-	return errors.As(err, &ge) && (ge.StatusCode == http.StatusBadRequest || ge.StatusCode == http.StatusConflict)
+	return graph.IsConflict(err) || errors.As(err, &ge) && ge.StatusCode == http.StatusBadRequest
 }
 
 // unassignForDelete reads the token and unassigns it when a user holds it, waiting until Graph shows it unassigned.

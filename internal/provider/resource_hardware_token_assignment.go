@@ -147,7 +147,7 @@ func (r *hardwareTokenAssignmentResource) Schema(ctx context.Context, _ resource
 				Computed: true,
 				Default:  booldefault.StaticBool(true),
 			},
-			"secret_key": schema.StringAttribute{
+			attrSecretKey: schema.StringAttribute{
 				MarkdownDescription: "The token's Base32 seed, used only to compute the activation code during apply; Graph " +
 					"never returns it. Usually `entraoath_hardware_token.<name>.secret_key`. Stored in the state (sensitive); " +
 					"prefer `secret_key_wo` with Terraform 1.11 and later. Conflicts with `secret_key_wo`. " +
@@ -156,7 +156,7 @@ func (r *hardwareTokenAssignmentResource) Schema(ctx context.Context, _ resource
 				Sensitive:  true,
 				Validators: []validator.String{base32SeedValidator{}},
 			},
-			"secret_key_wo": schema.StringAttribute{
+			attrSecretKeyWO: schema.StringAttribute{
 				MarkdownDescription: "Write-only alternative to `secret_key` (Terraform 1.11 and later): the seed is used to " +
 					"compute the activation code during apply and is never stored in the plan or the state. " +
 					"Conflicts with `secret_key`.",
@@ -169,7 +169,7 @@ func (r *hardwareTokenAssignmentResource) Schema(ctx context.Context, _ resource
 				MarkdownDescription: "Change this number when `secret_key_wo` changes: Terraform cannot see changes of a " +
 					"write-only value, and a new version makes the next apply use the new seed if the token needs activating.",
 				Optional:   true,
-				Validators: []validator.Int64{int64validator.AlsoRequires(path.MatchRoot("secret_key_wo"))},
+				Validators: []validator.Int64{int64validator.AlsoRequires(path.MatchRoot(attrSecretKeyWO))},
 			},
 			"display_name": schema.StringAttribute{
 				MarkdownDescription: "The name the user sees for this sign-in method in Security info. Graph takes it only " +
@@ -206,7 +206,7 @@ func (r *hardwareTokenAssignmentResource) Configure(_ context.Context, req resou
 func (r *hardwareTokenAssignmentResource) ConfigValidators(_ context.Context) []resource.ConfigValidator {
 	return []resource.ConfigValidator{
 		resourcevalidator.ExactlyOneOf(path.MatchRoot("user_id"), path.MatchRoot("user_principal_name")),
-		resourcevalidator.Conflicting(path.MatchRoot("secret_key"), path.MatchRoot("secret_key_wo")),
+		resourcevalidator.Conflicting(path.MatchRoot(attrSecretKey), path.MatchRoot(attrSecretKeyWO)),
 		activationSeedValidator{},
 	}
 }
@@ -224,10 +224,8 @@ func (activationSeedValidator) MarkdownDescription(context.Context) string {
 
 func (activationSeedValidator) ValidateResource(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
 	var activate types.Bool
-	var key, keyWO types.String
 	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("activate"), &activate)...)
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("secret_key"), &key)...)
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("secret_key_wo"), &keyWO)...)
+	key, keyWO := configSeeds(ctx, req.Config, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -560,14 +558,14 @@ func (r *hardwareTokenAssignmentResource) ImportState(ctx context.Context, req r
 	}
 	var noTimeouts timeouts.Value // null, of the schema's type
 	resp.Diagnostics.Append(resp.State.GetAttribute(ctx, path.Root("timeouts"), &noTimeouts)...)
+	// The seed and display name stay null (zero values): Graph never returns the seed, and the display name only
+	// travels with an activation.
 	state := hardwareTokenAssignmentModel{
 		Timeouts:          noTimeouts,
 		ID:                types.StringValue(user.ID + "/" + device.ID),
 		TokenID:           types.StringValue(tokenID),
 		UserID:            types.StringValue(user.ID),
 		UserPrincipalName: types.StringValue(upn),
-		seedFields:        seedFields{SecretKey: types.StringNull(), SecretKeyWO: types.StringNull(), SecretKeyWOVersion: types.Int64Null()},
-		DisplayName:       types.StringNull(),
 	}
 	setFromDevice(&state, device)
 	state.Activate = types.BoolValue(state.Status.ValueString() == graph.StatusActivated)
@@ -640,9 +638,9 @@ func addAssignmentError(diags *diag.Diagnostics, summary, attempted string, err 
 		case ge.Code == errCodeQuotaLimitReached:
 			detail += "\n\nThe user already holds the most hardware OATH tokens Graph allows (five hardware tokens or " +
 				"authenticator apps combined). Unassign one of the user's tokens first."
-		case ge.StatusCode == http.StatusConflict:
+		case graph.IsConflict(err):
 			detail += "\n\nThe token is assigned to another user. A token can be assigned to only one user: unassign it first."
-		case ge.StatusCode == http.StatusNotFound:
+		case graph.IsNotFound(err):
 			detail += "\n\nThe token or the user no longer exists. Check token_id and the user."
 		}
 	}

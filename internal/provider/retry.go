@@ -87,8 +87,8 @@ func confirm(ctx context.Context, check func() (bool, error)) error {
 }
 
 // readDevice reads a token, reading again until settled accepts it or until passes: Graph may still show the state
-// from before the provider's last write. Only the first read may be answered from a shared inventory listing. A token Graph does not show is returned as nil, without error.
-// settled may be nil: any token Graph shows is then accepted.
+// from before the provider's last write. Only the first read may be answered from a shared inventory listing. A
+// token Graph does not show is returned as nil, without error. settled may be nil: any token Graph shows is accepted.
 func readDevice(ctx context.Context, client graph.API, id string, until time.Time, settled func(*graph.Device) bool) (*graph.Device, error) {
 	var device *graph.Device
 	read := ctx
@@ -123,7 +123,7 @@ func tokenGoneOr(ctx context.Context, client graph.API, id string, done func(*gr
 // privateLastWrite is the private-state key for when the provider last wrote the resource.
 const privateLastWrite = "last_write"
 
-// privateState is what the framework's private state offers in Create, Read and Update responses.
+// privateState is what the framework's private state offers to resources' requests and responses.
 type privateState interface {
 	GetKey(ctx context.Context, key string) ([]byte, diag.Diagnostics)
 	SetKey(ctx context.Context, key string, value []byte) diag.Diagnostics
@@ -138,9 +138,7 @@ func recordWrite(ctx context.Context, private privateState, diags *diag.Diagnost
 
 // settledBy is when Graph shows the resource's last write for sure: the consistency window after it. For a resource
 // the provider never wrote (imported, or written by an older version) it is the zero time: settled already.
-func settledBy(ctx context.Context, private interface {
-	GetKey(context.Context, string) ([]byte, diag.Diagnostics)
-}) time.Time {
+func settledBy(ctx context.Context, private privateState) time.Time {
 	raw, diags := private.GetKey(ctx, privateLastWrite)
 	var at time.Time
 	if diags.HasError() || len(raw) == 0 || json.Unmarshal(raw, &at) != nil {

@@ -72,9 +72,7 @@ func (v seedSourceValidator) MarkdownDescription(ctx context.Context) string {
 }
 
 func (seedSourceValidator) ValidateResource(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
-	var plain, writeOnly types.String
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root(attrSecretKey), &plain)...)
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root(attrSecretKeyWO), &writeOnly)...)
+	plain, writeOnly := configSeeds(ctx, req.Config, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() || plain.IsUnknown() || writeOnly.IsUnknown() {
 		return
 	}
@@ -100,9 +98,7 @@ type seedFields struct {
 // the configuration), normalised for Graph. It adds an error (without the value) and returns "" when the seed is
 // missing or invalid.
 func configuredSeed(ctx context.Context, config tfsdk.Config, diags *diag.Diagnostics) string {
-	var plain, writeOnly types.String
-	diags.Append(config.GetAttribute(ctx, path.Root(attrSecretKey), &plain)...)
-	diags.Append(config.GetAttribute(ctx, path.Root(attrSecretKeyWO), &writeOnly)...)
+	plain, writeOnly := configSeeds(ctx, config, diags)
 	if diags.HasError() {
 		return ""
 	}
@@ -121,4 +117,12 @@ func configuredSeed(ctx context.Context, config tfsdk.Config, diags *diag.Diagno
 		return ""
 	}
 	return seed
+}
+
+// configSeeds reads secret_key and secret_key_wo from the configuration: a write-only value is only there, never in
+// the plan or the state.
+func configSeeds(ctx context.Context, config tfsdk.Config, diags *diag.Diagnostics) (plain, writeOnly types.String) {
+	diags.Append(config.GetAttribute(ctx, path.Root(attrSecretKey), &plain)...)
+	diags.Append(config.GetAttribute(ctx, path.Root(attrSecretKeyWO), &writeOnly)...)
+	return plain, writeOnly
 }
