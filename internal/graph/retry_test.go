@@ -109,6 +109,9 @@ func TestWireHygiene(t *testing.T) {
 		}
 	}
 	wantTemplates := []string{devicesTemplate, "/users/{user}", "/users/{user}/authentication/hardwareOathMethods"}
+	if len(h.logs) != len(wantTemplates) {
+		t.Fatalf("logged %d Graph requests, want %d", len(h.logs), len(wantTemplates))
+	}
 	for i, e := range h.logs {
 		if e.PathTemplate != wantTemplates[i] || e.RequestID == "" || e.Status >= 300 || e.Attempt != 1 || e.Duration <= 0 {
 			t.Fatalf("log %d = %+v, want template %q", i, e, wantTemplates[i])

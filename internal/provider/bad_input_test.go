@@ -107,7 +107,7 @@ var badInputCases = []badInputCase{
 		config: func(_ *testing.T, f badInputFixture) string {
 			return f.tokenConfig(testAccAttr("secret_key", f.seed), testAccAttr("secret_key_wo_version", 1))
 		},
-		err:      `secret_key_wo_version.*secret_key_wo`,
+		err:      `Invalid Attribute Combination.*"secret_key_wo" must be specified when "secret_key_wo_version"`,
 		planTime: true,
 	},
 	{

@@ -81,11 +81,11 @@ func TestAccHardwareTokenDataSource_errors(t *testing.T) {
 			},
 			{
 				Config:      fmt.Sprintf("data \"entraoath_hardware_token\" \"test\" {\n  id = %q\n  serial_number = %q\n}\n", testAccGUID(), serial),
-				ExpectError: testAccErrorPattern(`\[id,serial_number\]`),
+				ExpectError: testAccErrorPattern(`Invalid Attribute Combination.*\[id,serial_number\]`),
 			},
 			{
 				Config:      "data \"entraoath_hardware_token\" \"test\" {}\n",
-				ExpectError: testAccErrorPattern(`\[id,serial_number\]`),
+				ExpectError: testAccErrorPattern(`Missing Attribute Configuration.*\[id,serial_number\]`),
 			},
 		},
 	})

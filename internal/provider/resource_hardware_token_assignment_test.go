@@ -438,15 +438,16 @@ func TestAccHardwareTokenAssignment_wrongSeed(t *testing.T) {
 	token := testAccInventoryToken(t, seed)
 	user := testAccUser(t)
 	acc.ParallelTest(t, acc.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ErrorCheck:               testAccErrorHidesSeed(wrong),
+		PreCheck: func() { testAccPreCheck(t) },
+		// The step's error goes through ErrorCheck (which sees the whole error, so it can assert what it must not
+		// contain); ExpectError would bypass it.
+		ErrorCheck: testAccExpectErrorHidingSeed(t, testAccErrorPattern(`Unable to Activate Hardware Token.*time interval 30 seconds, `+
+			`hash function hmacsha1.*invalidVerificationCode.*`+token.SerialNumber+`.*failedActivation`), wrong),
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             testAccCheckTokenReturned(token.ID),
 		Steps: []acc.TestStep{
 			{
 				Config: testAccAssignmentConfig(token.ID, "user_id", user.ID, fmt.Sprintf("secret_key = %q", wrong)),
-				ExpectError: testAccErrorPattern(`Unable to Activate Hardware Token.*time interval 30 seconds, hash function hmacsha1.*` +
-					`invalidVerificationCode.*` + token.SerialNumber + `.*failedActivation`),
 			},
 			{
 				RefreshState:       true,
@@ -469,12 +470,19 @@ func TestAccHardwareTokenAssignment_wrongSeed(t *testing.T) {
 	})
 }
 
-// testAccErrorHidesSeed fails a step whose error shows the seed, or a verification code derived from it around now
-// (the codes the provider may have sent), so that ExpectError no longer matches.
-func testAccErrorHidesSeed(seed string) acc.ErrorCheckFunc {
+// testAccExpectErrorHidingSeed is an ErrorCheck expecting a step to fail with an error matching want that shows
+// neither seed nor a verification code derived from it around now (the codes the provider may have sent). Any
+// other error fails the step; no such error at all fails the test.
+func testAccExpectErrorHidingSeed(t *testing.T, want *regexp.Regexp, seed string) acc.ErrorCheckFunc {
+	seen := false
+	t.Cleanup(func() {
+		if !seen {
+			t.Errorf("no step failed with an error matching %s", want)
+		}
+	})
 	return func(err error) error {
-		if err == nil {
-			return nil
+		if err == nil || !want.MatchString(err.Error()) {
+			return err
 		}
 		secrets := []string{seed}
 		for step := -2; step <= 2; step++ {
@@ -489,7 +497,8 @@ func testAccErrorHidesSeed(seed string) acc.ErrorCheckFunc {
 				return fmt.Errorf("the error shows the seed or a verification code: %w", err)
 			}
 		}
-		return err
+		seen = true
+		return nil
 	}
 }
 
