@@ -154,7 +154,7 @@ func parseHeader(record []string, line int) (header, error) {
 		}
 		f, enc, ok := identifyColumn(name)
 		if !ok {
-			return h, &Error{Line: line, Column: name, Msg: "unknown column; the columns are upn, serial number, " +
+			return h, &Error{Line: line, Column: headerCellName(i, name), Msg: "unknown column; the columns are upn, serial number, " +
 				"secret key (or \"secret key (hex)\"), time interval, hash function, manufacturer and model. " +
 				"Rename or remove the column"}
 		}
@@ -328,6 +328,15 @@ func (h header) token(record []string, line int, enc Encoding) (Token, error) {
 
 // quoteShort quotes a cell for a message only when it is too short to be a seed (Graph's minimum is 16 Base32
 // characters): a file whose header misnames its columns could otherwise put a seed in an error.
+// headerCellName names header cell i for an error: by its text when that is too short to be a seed (a file without
+// a header row has data, seeds among them, in its first row), else by its position.
+func headerCellName(i int, name string) string {
+	if len(name) < totp.MinBase32Length {
+		return name
+	}
+	return fmt.Sprintf("#%d", i+1)
+}
+
 func quoteShort(v string) string {
 	if len(v) < totp.MinBase32Length {
 		return strconv.Quote(v)

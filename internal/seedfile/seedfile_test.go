@@ -140,6 +140,8 @@ func TestParseErrors(t *testing.T) {
 		{"missing secret column", "upn,serial number,time interval\nu,1,30\n", "", `no "secret key" column`, 1, ""},
 		{"missing serial column", "secret key,model\n" + seedB32 + ",K\n", "", `no "serial number" column`, 1, ""},
 		{"unknown column", "serial number,secret key,digits\n1," + seedB32 + ",6\n", "", "unknown column", 1, "digits"},
+		// No header row, but a data cell happens to name a column: the seed in the first row must not be quoted.
+		{"headerless row naming a column", seedB32 + ",12345,30,Token2,model\n", "", "unknown column", 1, "#1"},
 		{"no header row", "1234567," + seedB32 + ",30\n", "", "the first row is not a header row", 1, ""},
 		{"no header row, seed first", seed2 + ",1234567\n", "", "the first row is not a header row", 1, ""},
 		{"unnamed column", "serial number,,secret key\n", "", "column 2 of the header has no name", 1, ""},
