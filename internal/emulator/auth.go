@@ -210,9 +210,7 @@ func (s *Server) checkAssertion(assertion, audience string) (int, string) {
 		return 700016, fmt.Sprintf("The client assertion audience must be %s.", audience)
 	case claims.Iss != s.opts.ClientID || claims.Sub != s.opts.ClientID:
 		return 700021, "The client assertion's iss and sub claims must both be the client id."
-	case claims.Exp == 0 || claims.Exp < now-skew:
-		return 700024, "Client assertion is not within its valid time range."
-	case claims.Nbf > now+skew:
+	case claims.Exp == 0 || claims.Exp < now-skew || claims.Nbf > now+skew:
 		return 700024, "Client assertion is not within its valid time range."
 	}
 	return 0, ""
@@ -301,9 +299,8 @@ func (s *Server) authenticate(r *http.Request) (map[string]bool, error) {
 	unauthenticated := func(msg string) error {
 		return newError(http.StatusUnauthorized, "InvalidAuthenticationToken", "%s", msg)
 	}
-	auth := r.Header.Get("Authorization")
-	scheme, tok, _ := strings.Cut(auth, " ")
-	if auth == "" || tok == "" {
+	scheme, tok, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+	if tok == "" {
 		return nil, unauthenticated("Access token is empty.")
 	}
 	if !strings.EqualFold(scheme, "Bearer") {

@@ -22,7 +22,7 @@ func (s *Server) Assign(deviceID, user string) error {
 		return fmt.Errorf("emulator: user %q does not exist", user)
 	}
 	return s.editDevice(deviceID, func(d *Device) error {
-		d.AssignedToID, d.AssignedAt, d.Status = u.ID, time.Now(), StatusAssigned
+		d.assignTo(u.ID)
 		return nil
 	})
 }
@@ -33,7 +33,7 @@ func (s *Server) Activate(deviceID string) error {
 		if d.AssignedToID == "" {
 			return errors.New("emulator: the device is not assigned")
 		}
-		d.Status, d.LastUsed = StatusActivated, time.Now()
+		d.markActivated()
 		return nil
 	})
 }
@@ -73,6 +73,7 @@ type faultsJSON struct {
 	RetryAfterMS      float64 `json:"retry_after_ms"`
 	UnavailableRate   float64 `json:"unavailable_rate"`
 	LostWriteRate     float64 `json:"lost_write_rate"`
+	FailedWriteRate   float64 `json:"failed_write_rate"`
 	VisibilityDelayMS float64 `json:"visibility_delay_ms"`
 }
 
@@ -143,6 +144,7 @@ func (s *Server) controlMux() http.Handler {
 			RetryAfter:      ms(in.RetryAfterMS),
 			UnavailableRate: in.UnavailableRate,
 			LostWriteRate:   in.LostWriteRate,
+			FailedWriteRate: in.FailedWriteRate,
 			VisibilityDelay: ms(in.VisibilityDelayMS),
 		})
 		writeJSON(w, http.StatusOK, in)

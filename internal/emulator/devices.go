@@ -132,7 +132,7 @@ func (s *Server) createLocked(devs []Device, assignTo []string) ([]Device, error
 			return nil, err
 		}
 		pending[u.ID]++
-		devs[i].AssignedToID, devs[i].AssignedAt, devs[i].Status = u.ID, time.Now(), StatusAssigned
+		devs[i].assignTo(u.ID)
 	}
 	for _, d := range devs {
 		s.putLocked(d.ID, &d)

@@ -60,6 +60,20 @@ func (s *Server) pathUserLocked(c *call) (User, error) {
 }
 
 func (s *Server) getUser(c *call) {
+	s.withPathUser(c, func(u User) {
+		// $select is accepted; these four properties are all the emulator knows.
+		c.reply(http.StatusOK, map[string]any{
+			"@odata.context":    s.url + "/beta/$metadata#users/$entity",
+			"id":                u.ID,
+			"userPrincipalName": u.UserPrincipalName,
+			"displayName":       nullable(u.DisplayName),
+			"userType":          u.UserType,
+		})
+	})
+}
+
+// withPathUser runs f, under the state lock, with the user the path names; an unknown user fails the call.
+func (s *Server) withPathUser(c *call, f func(User)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	u, err := s.pathUserLocked(c)
@@ -67,14 +81,7 @@ func (s *Server) getUser(c *call) {
 		c.fail(err)
 		return
 	}
-	// $select is accepted; these four properties are all the emulator knows.
-	c.reply(http.StatusOK, map[string]any{
-		"@odata.context":    s.url + "/beta/$metadata#users/$entity",
-		"id":                u.ID,
-		"userPrincipalName": u.UserPrincipalName,
-		"displayName":       nullable(u.DisplayName),
-		"userType":          u.UserType,
-	})
+	f(u)
 }
 
 // checkAssignableLocked applies the per-user rules: no guests, at most MaxTokensPerUser tokens (pending more
@@ -108,8 +115,18 @@ func (s *Server) assignLocked(d *Device, u User) error {
 	if err := s.checkAssignableLocked(u, 0); err != nil {
 		return err
 	}
-	d.AssignedToID, d.AssignedAt, d.Status = u.ID, time.Now(), StatusAssigned
+	d.assignTo(u.ID)
 	return nil
+}
+
+// assignTo records the device as assigned to user id, now.
+func (d *Device) assignTo(userID string) {
+	d.AssignedToID, d.AssignedAt, d.Status = userID, time.Now(), StatusAssigned
+}
+
+// markActivated records a successful activation, which is also a use of the token.
+func (d *Device) markActivated() {
+	d.Status, d.LastUsed = StatusActivated, time.Now()
 }
 
 var errBadCode = newError(http.StatusBadRequest, "invalidVerificationCode", "The verification code is invalid or has expired.")
@@ -120,7 +137,7 @@ func (s *Server) activateLocked(d *Device, code, displayName string) error {
 		d.Status = StatusFailedActivation
 		return errBadCode
 	}
-	d.Status, d.LastUsed = StatusActivated, time.Now()
+	d.markActivated()
 	if displayName != "" {
 		d.DisplayName = displayName
 	}
@@ -165,48 +182,40 @@ func (s *Server) methodJSON(d Device) map[string]any {
 }
 
 func (s *Server) listMethods(c *call) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	u, err := s.pathUserLocked(c)
-	if err != nil {
-		c.fail(err)
-		return
-	}
-	items := []map[string]any{}
-	for _, d := range s.visibleLocked() {
-		if d.AssignedToID == u.ID {
-			items = append(items, s.methodJSON(d))
+	s.withPathUser(c, func(u User) {
+		items := []map[string]any{}
+		for _, d := range s.visibleLocked() {
+			if d.AssignedToID == u.ID {
+				items = append(items, s.methodJSON(d))
+			}
 		}
-	}
-	c.reply(http.StatusOK, map[string]any{
-		"@odata.context": fmt.Sprintf("%s/beta/$metadata#users('%s')/authentication/hardwareOathMethods", s.url, u.ID),
-		"value":          items,
+		c.reply(http.StatusOK, map[string]any{
+			"@odata.context": fmt.Sprintf("%s/beta/$metadata#users('%s')/authentication/hardwareOathMethods", s.url, u.ID),
+			"value":          items,
+		})
 	})
 }
 
 func (s *Server) getMethod(c *call) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	u, err := s.pathUserLocked(c)
-	if err != nil {
-		c.fail(err)
-		return
-	}
-	d, err := s.visibleDeviceLocked(c.r.PathValue("id"))
-	if err == nil && d.AssignedToID != u.ID {
-		err = methodNotFound(d.ID)
-	}
-	if err != nil {
-		c.fail(err)
-		return
-	}
-	m := s.methodJSON(d)
-	m["@odata.context"] = fmt.Sprintf("%s/beta/$metadata#users('%s')/authentication/hardwareOathMethods/$entity", s.url, u.ID)
-	c.reply(http.StatusOK, m)
+	s.withPathUser(c, func(u User) {
+		d, err := userMethod(s.visibleDeviceLocked, c.r.PathValue("id"), u)
+		if err != nil {
+			c.fail(err)
+			return
+		}
+		m := s.methodJSON(d)
+		m["@odata.context"] = fmt.Sprintf("%s/beta/$metadata#users('%s')/authentication/hardwareOathMethods/$entity", s.url, u.ID)
+		c.reply(http.StatusOK, m)
+	})
 }
 
-func methodNotFound(id string) error {
-	return newError(http.StatusNotFound, "itemNotFound", "Hardware OATH method '%s' was not found for this user.", id)
+// userMethod looks device id up and answers 404 unless user u holds it: a method is a device assigned to the user.
+func userMethod(lookup func(string) (Device, error), id string, u User) (Device, error) {
+	d, err := lookup(id)
+	if err == nil && d.AssignedToID != u.ID {
+		err = newError(http.StatusNotFound, "itemNotFound", "Hardware OATH method '%s' was not found for this user.", d.ID)
+	}
+	return d, err
 }
 
 // methodRequest holds an action body's members by name; "device" holds device.id.
@@ -252,31 +261,26 @@ func (s *Server) methodAction(c *call, ok int, props []string,
 			return
 		}
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	u, err := s.pathUserLocked(c)
-	if err != nil {
-		c.fail(err)
-		return
-	}
-	d, err := pick(req, u)
-	if err != nil {
-		c.fail(err)
-		return
-	}
-	before := d
-	err = act(&d, req, u)
-	if d != before {
-		s.putLocked(d.ID, &d)
-	}
-	switch {
-	case err != nil:
-		c.fail(err)
-	case ok == http.StatusCreated:
-		c.reply(ok, map[string]any{"@odata.type": methodType, "id": d.ID, "createdDateTime": timeJSON(d.AssignedAt)})
-	default:
-		c.noContent()
-	}
+	s.withPathUser(c, func(u User) {
+		d, err := pick(req, u)
+		if err != nil {
+			c.fail(err)
+			return
+		}
+		before := d
+		err = act(&d, req, u)
+		if d != before {
+			s.putLocked(d.ID, &d)
+		}
+		switch {
+		case err != nil:
+			c.fail(err)
+		case ok == http.StatusCreated:
+			c.reply(ok, map[string]any{"@odata.type": methodType, "id": d.ID, "createdDateTime": timeJSON(d.AssignedAt)})
+		default:
+			c.noContent()
+		}
+	})
 }
 
 // byBodyID picks the device the body names; byPathID the user's method named in the path.
@@ -286,11 +290,7 @@ func (s *Server) byBodyID(req methodRequest, _ User) (Device, error) {
 
 func (s *Server) byPathID(c *call) func(methodRequest, User) (Device, error) {
 	return func(_ methodRequest, u User) (Device, error) {
-		d, err := s.deviceLocked(c.r.PathValue("id"))
-		if err == nil && d.AssignedToID != u.ID {
-			err = methodNotFound(d.ID)
-		}
-		return d, err
+		return userMethod(s.deviceLocked, c.r.PathValue("id"), u)
 	}
 }
 

@@ -75,12 +75,12 @@ func Start(opts Options) (*Server, error) {
 	if err := os.WriteFile(opts.CAFile, caPEM, 0o644); err != nil {
 		return nil, fmt.Errorf("emulator: writing CA file: %w", err)
 	}
+	s.opts = opts // before any failure below: removeCA reads the CA file's path from it
 	ln, err := net.Listen("tcp", opts.Addr)
 	if err != nil {
 		s.removeCA()
 		return nil, fmt.Errorf("emulator: %w", err)
 	}
-	s.opts = opts
 	addr, ok := ln.Addr().(*net.TCPAddr)
 	if !ok {
 		_ = ln.Close()
@@ -192,7 +192,6 @@ func badRequest(format string, args ...any) *apiError {
 
 // call is one Graph request being answered.
 type call struct {
-	s         *Server
 	w         http.ResponseWriter
 	r         *http.Request
 	requestID string
@@ -200,7 +199,7 @@ type call struct {
 }
 
 func (s *Server) newCall(w http.ResponseWriter, r *http.Request) *call {
-	c := &call{s: s, w: w, r: r, requestID: newGUID()}
+	c := &call{w: w, r: r, requestID: newGUID()}
 	w.Header().Set("request-id", c.requestID)
 	if id := r.Header.Get("client-request-id"); id != "" {
 		w.Header().Set("client-request-id", id)
