@@ -15,10 +15,11 @@ PATH="$(dirname "$terraform"):$PATH"
 # An empty CLI configuration: rendering docs needs no credentials or mirrors, and Terraform warns when ~/.terraformrc is absent.
 export PATH CHECKPOINT_DISABLE=1 TF_CLI_CONFIG_FILE=/dev/null
 names=(--provider-name entraoath)
+rendered=(--rendered-provider-name "Entra ID Hardware OATH")
 
 case "${1:-}" in
 generate)
-  "$tfplugindocs" generate "${names[@]}" --rendered-provider-name "Entra ID Hardware OATH"
+  "$tfplugindocs" generate "${names[@]}" "${rendered[@]}"
   ;;
 check)
   # The examples are copied into the docs verbatim, so they must be formatted.
@@ -30,7 +31,7 @@ check)
   scratch=.tools/docs-check
   rm -rf "$scratch"
   trap 'rm -rf "$scratch"' EXIT
-  "$tfplugindocs" generate "${names[@]}" --rendered-provider-name "Entra ID Hardware OATH" \
+  "$tfplugindocs" generate "${names[@]}" "${rendered[@]}" \
     --rendered-website-dir "$scratch" >/dev/null
   if ! diff -ru docs "$scratch"; then
     echo "docs/ is out of date with the schema, templates/ or examples/: run 'make docs' and commit docs/." >&2

@@ -22,14 +22,12 @@ version_ok() { # terraform binary -> true when >= 1.8
   [ -n "$v" ] && [ "$(printf '%s\n1.8.0\n' "$v" | sort -V | head -n1)" = "1.8.0" ]
 }
 
-if tf=$(command -v terraform 2>/dev/null) && version_ok "$tf"; then
-  echo "$tf"
-  exit 0
-fi
-if [ -x "$tools_bin/terraform" ] && version_ok "$tools_bin/terraform"; then
-  echo "$tools_bin/terraform"
-  exit 0
-fi
+for tf in "$(command -v terraform 2>/dev/null)" "$tools_bin/terraform"; do
+  if [ -x "$tf" ] && version_ok "$tf"; then
+    echo "$tf"
+    exit 0
+  fi
+done
 echo "building Terraform v1.8.5 from source into $tools_bin (about 4 minutes, once)" >&2
 GOBIN="$tools_bin" go install github.com/hashicorp/terraform@v1.8.5 >&2
 echo "$tools_bin/terraform"

@@ -86,7 +86,7 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &bench{cfg: cfg, log: cfg.Log}
+	b := &bench{cfg: cfg}
 	if err := b.prepare(ctx); err != nil {
 		return nil, err
 	}
@@ -155,7 +155,6 @@ func withDefaults(cfg Config) (Config, error) {
 
 type bench struct {
 	cfg      Config
-	log      io.Writer
 	provider string // the real provider binary
 	emulator string // the emulator binary
 }
@@ -178,7 +177,7 @@ func (b *bench) prepare(ctx context.Context) error {
 	bin := b.cfg.BinDir
 	if bin == "" {
 		bin = b.path("bin")
-		fmt.Fprintln(b.log, "building the provider and the emulator")
+		fmt.Fprintln(b.cfg.Log, "building the provider and the emulator")
 		for target, pkg := range map[string]string{"terraform-provider-entraoath": ".", "graph-emulator": "./cmd/graph-emulator"} {
 			cmd := exec.CommandContext(ctx, "go", "build", "-o", filepath.Join(bin, target), pkg)
 			cmd.Dir = b.cfg.ModuleDir
@@ -306,7 +305,7 @@ func (b *bench) startEmulator(ctx context.Context) (*emulator, error) {
 	os.Remove(envFile)
 	cmd := exec.Command(b.emulator, "-env-file", envFile, "-ca-file", b.path("emulator-ca.pem"),
 		"-users", fmt.Sprint(b.cfg.Tokens), "-latency", b.cfg.Latency.String())
-	cmd.Stderr = b.log
+	cmd.Stderr = b.cfg.Log
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, err
@@ -339,7 +338,7 @@ func (b *bench) startEmulator(ctx context.Context) (*emulator, error) {
 		e.stop()
 		return nil, fmt.Errorf("bench: starting the emulator: %w", err)
 	}
-	fmt.Fprintf(b.log, "emulator at %s with %d users, latency %s\n", e.env["EMULATOR_URL"], b.cfg.Tokens, b.cfg.Latency)
+	fmt.Fprintf(b.cfg.Log, "emulator at %s with %d users, latency %s\n", e.env["EMULATOR_URL"], b.cfg.Tokens, b.cfg.Latency)
 	return e, nil
 }
 
@@ -440,11 +439,11 @@ func (b *bench) terraform(ctx context.Context, emu *emulator, config, command st
 	if _, err := emu.requests(ctx, http.MethodDelete); err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(b.log, "%-9s terraform %s ... ", config, command)
+	fmt.Fprintf(b.cfg.Log, "%-9s terraform %s ... ", config, command)
 	start := time.Now()
 	runErr := cmd.Run()
 	wall := time.Since(start)
-	fmt.Fprintf(b.log, "%.1f s\n", wall.Seconds())
+	fmt.Fprintf(b.cfg.Log, "%.1f s\n", wall.Seconds())
 
 	run := &CommandRun{Command: command, Config: config, WallSeconds: wall.Seconds()}
 	var exit *exec.ExitError

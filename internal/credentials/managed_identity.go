@@ -23,8 +23,8 @@ func managedIdentity(client, endpoint setting) (azcore.TokenCredential, error) {
 		opts.ID = azidentity.ClientID(client.value)
 	}
 	if endpoint.value != "" {
-		u, err := url.Parse(endpoint.value)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		u, ok := httpURL(endpoint.value)
+		if !ok {
 			return nil, &InputError{Method: ManagedIdentity, Attribute: endpoint.attr, Detail: fmt.Sprintf(
 				"%s must be the absolute http(s) URL of a managed identity token endpoint, got %q.", endpoint.source, endpoint.value)}
 		}

@@ -58,8 +58,8 @@ func (o Options) oidc(r resolver, s Settings, use, tenant, client setting) (azco
 		case reqToken.value == "":
 			return nil, OIDCTokenRequest, require(OIDCTokenRequest, reqURL, reqToken)
 		}
-		u, err := url.Parse(reqURL.value)
-		if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		u, ok := httpURL(reqURL.value)
+		if !ok {
 			return nil, OIDCTokenRequest, &InputError{Method: OIDCTokenRequest, Attribute: reqURL.attr,
 				Detail: reqURL.source + " must be an absolute http(s) URL."}
 		}
@@ -138,4 +138,10 @@ func requestToken(endpoint *url.URL, bearer string) func(context.Context) (strin
 		}
 		return body.Value, nil
 	}
+}
+
+// httpURL parses s as an absolute http or https URL.
+func httpURL(s string) (*url.URL, bool) {
+	u, err := url.Parse(s)
+	return u, err == nil && u.Host != "" && (u.Scheme == "https" || u.Scheme == "http")
 }
