@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
-	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/entraoath/terraform-provider-entraoath/internal/emulator"
@@ -322,12 +321,7 @@ func testAccBadInputCase(t *testing.T, c badInputCase, parallel bool) {
 		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_11_0)},
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		CheckDestroy: func(*terraform.State) error {
-			if n := len(testEmulator.DevicesBySerial(f.serial)); n != 0 {
-				return fmt.Errorf("%d devices with serial number %s are left", n, f.serial)
-			}
-			return nil
-		},
+		CheckDestroy:             testAccCheckNoEmulatorToken(f.serial),
 		Steps: []resource.TestStep{
 			{
 				Config:      c.config(t, f),

@@ -26,9 +26,7 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
-	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/hashicorp/terraform-plugin-log/tflogtest"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -191,15 +189,7 @@ func testAccFederatedToken(t *testing.T, h *hits) string {
 // Azure CLI) to hand out.
 func testAccGraphToken(t *testing.T) azcore.AccessToken {
 	t.Helper()
-	opts := testEmulator.Options()
-	cred, err := azidentity.NewClientSecretCredential(opts.TenantID, opts.ClientID, opts.ClientSecret, &azidentity.ClientSecretCredentialOptions{
-		ClientOptions:            azcore.ClientOptions{Cloud: cloud.Configuration{ActiveDirectoryAuthorityHost: testEmulator.URL() + "/"}},
-		DisableInstanceDiscovery: true,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, err := cred.GetToken(context.Background(), policy.TokenRequestOptions{Scopes: []string{graph.GraphScope}})
+	tok, err := testAccEmulatorCredential(t).GetToken(context.Background(), policy.TokenRequestOptions{Scopes: []string{graph.GraphScope}})
 	if err != nil {
 		t.Fatal(err)
 	}

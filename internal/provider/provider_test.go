@@ -99,9 +99,8 @@ func randomBase32(n int) string {
 	return string(b)
 }
 
-// testAccGraphClient is a Graph client signed in to the emulator the way the provider's is, for tests that drive
-// a resource's Graph logic directly.
-func testAccGraphClient(t *testing.T) graph.API {
+// testAccEmulatorCredential signs in to the emulator with its client secret, as the provider does.
+func testAccEmulatorCredential(t *testing.T) *azidentity.ClientSecretCredential {
 	t.Helper()
 	opts := testEmulator.Options()
 	cred, err := azidentity.NewClientSecretCredential(opts.TenantID, opts.ClientID, opts.ClientSecret,
@@ -110,7 +109,14 @@ func testAccGraphClient(t *testing.T) graph.API {
 			DisableInstanceDiscovery: true,
 		})
 	must(t, err)
-	client, err := graph.New(graph.Config{Endpoint: testEmulator.URL(), Credential: cred})
+	return cred
+}
+
+// testAccGraphClient is a Graph client signed in to the emulator the way the provider's is, for tests that drive
+// a resource's Graph logic directly.
+func testAccGraphClient(t *testing.T) graph.API {
+	t.Helper()
+	client, err := graph.New(graph.Config{Endpoint: testEmulator.URL(), Credential: testAccEmulatorCredential(t)})
 	must(t, err)
 	return client
 }

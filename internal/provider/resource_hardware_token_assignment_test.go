@@ -160,12 +160,7 @@ func TestAccHardwareTokenAssignment_withInventoryToken(t *testing.T) {
 	acc.ParallelTest(t, acc.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		CheckDestroy: func(*terraform.State) error {
-			if left := testEmulator.DevicesBySerial(serial); len(left) != 0 {
-				return fmt.Errorf("token %s is still in the inventory: %+v", serial, left)
-			}
-			return nil
-		},
+		CheckDestroy:             testAccCheckNoEmulatorToken(serial),
 		Steps: []acc.TestStep{
 			{
 				Config: fmt.Sprintf(`
