@@ -1,6 +1,7 @@
 // Command bench measures the provider at fleet scale against the Graph emulator; `make bench` runs it.
 //
-// Environment: BENCH_TOKENS (default 1000), BENCH_LATENCY_MS (default 100), BENCH_OUTPUT (the JSON figures,
+// Environment: BENCH_TOKENS (default 1000), BENCH_LATENCY_MS (default 100), BENCH_PLAN_ROUNDS (how many times each
+// configuration's no-change plan runs, alternating; default 3), BENCH_OUTPUT (the JSON figures,
 // default .bench/bench-results.json), BENCH_BIN_DIR (prebuilt binaries, e.g. bin after `make build`; default: build
 // them), TF_ACC_TERRAFORM_PATH (the Terraform CLI; default terraform on PATH). It exits 1 when a target is missed.
 package main
@@ -36,6 +37,10 @@ func run() error {
 	if err != nil {
 		return err
 	}
+	planRounds, err := intEnv("BENCH_PLAN_ROUNDS", 3)
+	if err != nil {
+		return err
+	}
 	terraform := os.Getenv("TF_ACC_TERRAFORM_PATH")
 	if terraform == "" {
 		if terraform, err = exec.LookPath("terraform"); err != nil {
@@ -45,11 +50,12 @@ func run() error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	res, err := bench.Run(ctx, bench.Config{
-		Tokens:    tokens,
-		Latency:   time.Duration(latencyMS) * time.Millisecond,
-		Terraform: terraform,
-		BinDir:    os.Getenv("BENCH_BIN_DIR"),
-		Log:       os.Stderr,
+		Tokens:     tokens,
+		Latency:    time.Duration(latencyMS) * time.Millisecond,
+		PlanRounds: planRounds,
+		Terraform:  terraform,
+		BinDir:     os.Getenv("BENCH_BIN_DIR"),
+		Log:        os.Stderr,
 	})
 	if err != nil {
 		return err

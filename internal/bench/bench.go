@@ -29,7 +29,10 @@ type Config struct {
 	Tokens      int           // N; default 1000
 	Latency     time.Duration // added by the emulator to every Graph call
 	Parallelism int           // Terraform's -parallelism; default 10
-	Terraform   string        // path of the Terraform CLI
+	// PlanRounds is how many times each configuration's no-change plan runs, the two alternating, so that a burst
+	// of load on the machine cannot skew one side; the median is judged. Default 3.
+	PlanRounds int
+	Terraform  string // path of the Terraform CLI
 	// ModuleDir is the provider's module root; default the one `go env GOMOD` names.
 	ModuleDir string
 	// BinDir holds terraform-provider-entraoath and graph-emulator already built (`make build`); empty means build
@@ -51,7 +54,8 @@ const (
 // CommandRun is the measurement of one Terraform command.
 type CommandRun struct {
 	Command     string  `json:"command"`
-	Config      string  `json:"config"` // "entraoath" or "baseline"
+	Config      string  `json:"config"`          // "entraoath" or "baseline"
+	Round       int     `json:"round,omitempty"` // of the repeated plans, from 1
 	WallSeconds float64 `json:"wall_seconds"`
 	// PlanEmpty reports, for plans, whether Terraform found no change (-detailed-exitcode 0).
 	PlanEmpty *bool `json:"plan_empty,omitempty"`
@@ -100,15 +104,18 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 		Tokens: cfg.Tokens, Resources: 2 * cfg.Tokens, Parallelism: cfg.Parallelism,
 		LatencyMS: float64(cfg.Latency.Microseconds()) / 1000, TerraformVersion: b.terraformVersion(ctx), Started: time.Now(),
 	}
-	for _, step := range []struct {
+	type step struct {
 		config, command string
-		sharedReads     bool
-	}{
-		{"baseline", cmdApply, true}, {"baseline", cmdPlan, true}, {"baseline", cmdDestroy, true},
-		{"entraoath", cmdApply, true}, {"entraoath", cmdPlan, true}, {"entraoath", cmdPlanNoShare, false},
-		{"entraoath", cmdDestroy, true},
-	} {
-		run, err := b.terraform(ctx, emu, step.config, step.command, step.sharedReads)
+		round           int
+	}
+	// Both configurations are applied before the plans, so that the plans can alternate.
+	steps := []step{{"baseline", cmdApply, 0}, {"entraoath", cmdApply, 0}}
+	for round := 1; round <= cfg.PlanRounds; round++ {
+		steps = append(steps, step{"baseline", cmdPlan, round}, step{"entraoath", cmdPlan, round})
+	}
+	steps = append(steps, step{"entraoath", cmdPlanNoShare, 0}, step{"baseline", cmdDestroy, 0}, step{"entraoath", cmdDestroy, 0})
+	for _, st := range steps {
+		run, err := b.terraform(ctx, emu, st.config, st.command, st.round)
 		if err != nil {
 			return res, err
 		}
@@ -124,6 +131,9 @@ func withDefaults(cfg Config) (Config, error) {
 	}
 	if cfg.Parallelism <= 0 {
 		cfg.Parallelism = 10
+	}
+	if cfg.PlanRounds <= 0 {
+		cfg.PlanRounds = 3
 	}
 	if cfg.Log == nil {
 		cfg.Log = io.Discard
@@ -229,12 +239,14 @@ const entraoathConfig = `terraform {
 provider "entraoath" {}
 
 locals {
-  tokens  = provider::entraoath::parse_token_csv(sensitive(file("${path.module}/../tokens.csv")))
-  serials = nonsensitive(toset(keys(local.tokens)))
+  tokens   = provider::entraoath::parse_token_csv(sensitive(file("${path.module}/../tokens.csv")))
+  users    = nonsensitive({ for serial, t in local.tokens : serial => t.user_principal_name })
+  assigned = { for serial, upn in local.users : serial => upn if upn != null }
 }
 
+# Written as the bulk onboarding guide recommends for large fleets.
 resource "entraoath_hardware_token" "token" {
-  for_each = local.serials
+  for_each = local.users
 
   serial_number = each.key
   manufacturer  = nonsensitive(local.tokens[each.key].manufacturer)
@@ -246,11 +258,11 @@ resource "entraoath_hardware_token" "token" {
 }
 
 resource "entraoath_hardware_token_assignment" "assignment" {
-  for_each = local.serials
+  for_each = local.assigned
 
   token_id            = entraoath_hardware_token.token[each.key].id
-  user_principal_name = nonsensitive(local.tokens[each.key].user_principal_name)
-  secret_key          = entraoath_hardware_token.token[each.key].secret_key
+  user_principal_name = each.value
+  secret_key          = local.tokens[each.key].secret_key
 }
 `
 
@@ -411,7 +423,7 @@ func (b *bench) terraformVersion(ctx context.Context) string {
 }
 
 // terraform runs one command in one configuration and measures it.
-func (b *bench) terraform(ctx context.Context, emu *emulator, config, command string, sharedReads bool) (*CommandRun, error) {
+func (b *bench) terraform(ctx context.Context, emu *emulator, config, command string, round int) (*CommandRun, error) {
 	args := []string{"-input=false", "-lock=false", "-no-color", fmt.Sprintf("-parallelism=%d", b.cfg.Parallelism)}
 	switch command {
 	case cmdApply:
@@ -421,7 +433,10 @@ func (b *bench) terraform(ctx context.Context, emu *emulator, config, command st
 	case cmdDestroy:
 		args = append([]string{"destroy", "-auto-approve", "-refresh=true"}, args...)
 	}
-	slug := config + "-" + strings.NewReplacer(" ", "-", "(", "", ")", "").Replace(command)
+	slug, label := config+"-"+strings.NewReplacer(" ", "-", "(", "", ")", "").Replace(command), command
+	if round > 0 {
+		slug, label = fmt.Sprintf("%s-%d", slug, round), fmt.Sprintf("%s (round %d)", command, round)
+	}
 	stats := b.path("stats", slug)
 	if err := os.MkdirAll(stats, 0o755); err != nil {
 		return nil, err
@@ -435,17 +450,17 @@ func (b *bench) terraform(ctx context.Context, emu *emulator, config, command st
 	cmd := exec.CommandContext(ctx, b.cfg.Terraform, args...)
 	cmd.Dir = b.path(config)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.Env = b.terraformEnv(emu, stats, sharedReads)
+	cmd.Env = b.terraformEnv(emu, stats, command != cmdPlanNoShare)
 	if _, err := emu.requests(ctx, http.MethodDelete); err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(b.cfg.Log, "%-9s terraform %s ... ", config, command)
+	fmt.Fprintf(b.cfg.Log, "%-9s terraform %s ... ", config, label)
 	start := time.Now()
 	runErr := cmd.Run()
 	wall := time.Since(start)
 	fmt.Fprintf(b.cfg.Log, "%.1f s\n", wall.Seconds())
 
-	run := &CommandRun{Command: command, Config: config, WallSeconds: wall.Seconds()}
+	run := &CommandRun{Command: command, Config: config, Round: round, WallSeconds: wall.Seconds()}
 	var exit *exec.ExitError
 	switch {
 	case runErr == nil:

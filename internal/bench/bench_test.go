@@ -30,12 +30,13 @@ func TestBenchSmoke(t *testing.T) {
 	const tokens = 50
 	var log strings.Builder
 	res, err := Run(context.Background(), Config{
-		Tokens:    tokens,
-		Latency:   5 * time.Millisecond,
-		Terraform: terraform,
-		BinDir:    os.Getenv("BENCH_BIN_DIR"), // empty: build the provider and the emulator from this tree
-		WorkDir:   t.TempDir(),
-		Log:       &log,
+		Tokens:     tokens,
+		Latency:    5 * time.Millisecond,
+		PlanRounds: 2, // the even case of the median
+		Terraform:  terraform,
+		BinDir:     os.Getenv("BENCH_BIN_DIR"), // empty: build the provider and the emulator from this tree
+		WorkDir:    t.TempDir(),
+		Log:        &log,
 	})
 	if err != nil {
 		t.Fatalf("%v\n%s", err, log.String())
@@ -54,7 +55,12 @@ func TestBenchSmoke(t *testing.T) {
 	if perResource := float64(plan.RequestsTotal) / (2 * tokens); perResource > maxPlanRequestsPerResource {
 		t.Errorf("no-change plan made %.3f Graph requests per resource (%v), want at most %g", perResource, plan.Requests, maxPlanRequestsPerResource)
 	}
-	for _, p := range []*CommandRun{plan, unshared} {
+	for _, config := range []string{"baseline", "entraoath"} {
+		if plans := res.runs(config, cmdPlan); len(plans) != 2 || plans[0].Round != 1 || plans[1].Round != 2 {
+			t.Errorf("%s: want plan rounds 1 and 2, got %+v", config, plans)
+		}
+	}
+	for _, p := range append(res.runs("entraoath", cmdPlan), unshared) {
 		if p.PlanEmpty == nil || !*p.PlanEmpty {
 			t.Errorf("%s after apply is not empty", p.Command)
 		}

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"maps"
@@ -33,13 +34,37 @@ func (r *Results) Missed() []Verdict {
 	return slices.DeleteFunc(slices.Clone(r.Report), func(v Verdict) bool { return v.Met })
 }
 
-func (r *Results) run(config, command string) *CommandRun {
+// runs returns every run of command in config, in the order they ran.
+func (r *Results) runs(config, command string) []*CommandRun {
+	var out []*CommandRun
 	for i := range r.Runs {
 		if r.Runs[i].Config == config && r.Runs[i].Command == command {
-			return &r.Runs[i]
+			out = append(out, &r.Runs[i])
 		}
 	}
-	return nil
+	return out
+}
+
+// run returns the run of command in config that is judged: the one with the median wall time when it ran more
+// than once (the lower of the two middle ones for an even count).
+func (r *Results) run(config, command string) *CommandRun {
+	runs := r.runs(config, command)
+	if len(runs) == 0 {
+		return nil
+	}
+	slices.SortStableFunc(runs, func(a, b *CommandRun) int { return cmp.Compare(a.WallSeconds, b.WallSeconds) })
+	return runs[(len(runs)-1)/2]
+}
+
+// commands lists the provider configuration's commands once each, in the order they first ran.
+func (r *Results) commands() []string {
+	var out []string
+	for _, run := range r.Runs {
+		if run.Config == "entraoath" && !slices.Contains(out, run.Command) {
+			out = append(out, run.Command)
+		}
+	}
+	return out
 }
 
 // baseline is the terraform_data run that B comes from for command.
@@ -72,10 +97,8 @@ func judge(r *Results) []Verdict {
 	add := func(command, metric string, value, target float64, met bool) {
 		out = append(out, Verdict{Command: command, Metric: metric, Value: value, Target: target, Met: met})
 	}
-	for _, run := range r.Runs {
-		if run.Config != "entraoath" {
-			continue
-		}
+	for _, command := range r.commands() {
+		run := r.run("entraoath", command)
 		if base := r.baseline(run.Command); base != nil {
 			if _, target, ok := r.wallTarget(run.Command, base.WallSeconds); ok {
 				add(run.Command, "wall_seconds", run.WallSeconds, target, run.WallSeconds <= target)
@@ -136,10 +159,8 @@ func (r *Results) Print(w io.Writer) {
 		}
 		return ""
 	}
-	for _, run := range r.Runs {
-		if run.Config != "entraoath" {
-			continue
-		}
+	for _, command := range r.commands() {
+		run := r.run("entraoath", command)
 		fmt.Fprintf(w, "\n%s\n", run.Command)
 		if base := r.baseline(run.Command); base != nil {
 			fmt.Fprintf(w, "  %-18s %8.2f s   B %.2f s   ratio to B %.2f", "wall time", run.WallSeconds, base.WallSeconds, run.WallSeconds/base.WallSeconds)
@@ -148,6 +169,10 @@ func (r *Results) Print(w io.Writer) {
 					floor, target, run.WallSeconds/target, verdict(run.Command, "wall_seconds"))
 			}
 			fmt.Fprintln(w)
+			if rounds := r.runs("entraoath", command); len(rounds) > 1 {
+				fmt.Fprintf(w, "  %-18s medians of %d rounds, alternating; the provider %v s, B %v s\n", "",
+					len(rounds), walls(rounds), walls(r.runs("baseline", base.Command)))
+			}
 		}
 		if run.PlanEmpty != nil {
 			fmt.Fprintf(w, "  %-18s %v\n", "plan empty", *run.PlanEmpty)
@@ -193,6 +218,14 @@ func (r *Results) Print(w io.Writer) {
 	} else {
 		fmt.Fprintln(w, "\nall targets met")
 	}
+}
+
+func walls(runs []*CommandRun) []string {
+	out := make([]string, len(runs))
+	for i, run := range runs {
+		out[i] = fmt.Sprintf("%.2f", run.WallSeconds)
+	}
+	return out
 }
 
 func roundAll(ms []float64) []string {

@@ -61,8 +61,9 @@ func (f *parseTokenCSVFunction) Definition(_ context.Context, _ function.Definit
 			"Seeds are read as Base32 unless the file or the call says they are hex: a header such as `secret key (hex)`, " +
 			"`hex secret` or `seed_hex`, or `\"hex\"` as the optional second argument. The provider never guesses the encoding.\n\n" +
 			"The seeds are secrets. Read the file with `sensitive(file(\"tokens.csv\"))` so that Terraform keeps the " +
-			"result sensitive; because a sensitive map cannot drive `for_each`, iterate over " +
-			"`toset(nonsensitive(keys(local.tokens)))` (serial numbers are not secret) and look each token up by key. " +
+			"result sensitive; because a sensitive map cannot drive `for_each`, iterate over a map of what is not secret, " +
+			"made once in a local, such as `nonsensitive({ for serial, t in local.tokens : serial => t.user_principal_name })`, " +
+			"and look each token's seed up by key. " +
 			"Errors name the line and column and never contain a seed.",
 		Parameters: []function.Parameter{
 			function.StringParameter{Name: "content", MarkdownDescription: "The file's content, e.g. `sensitive(file(\"tokens.csv\"))`."},

@@ -107,12 +107,14 @@ output "tokens" {
 }
 
 // TestParseTokenCSVFunction_sensitive checks the documented pattern: a sensitive file gives a sensitive result,
-// and the (non-secret) serial numbers, made nonsensitive, can drive iteration. (for_each itself cannot be used in
+// and a map of what is not secret (serial number => user principal name), made nonsensitive, can drive iteration
+// while the seeds looked up by key stay sensitive. (for_each itself cannot be used in
 // the test: terraform-plugin-testing's legacy state shim rejects for_each instances.)
 func TestParseTokenCSVFunction_sensitive(t *testing.T) {
 	tokens := `
 locals {
-  tokens = provider::entraoath::parse_token_csv(sensitive("serial number,secret key\n0001,` + rfcSeedSHA1 + `\n0002,` + rfcSeedSHA256 + `\n"))
+  tokens = provider::entraoath::parse_token_csv(sensitive("upn,serial number,secret key\namy@contoso.example,0001,` + rfcSeedSHA1 + `\n,0002,` + rfcSeedSHA256 + `\n"))
+  users  = nonsensitive({ for serial, t in local.tokens : serial => t.user_principal_name })
 }
 `
 	resource.UnitTest(t, resource.TestCase{
@@ -125,15 +127,15 @@ locals {
 			},
 			{
 				Config: tokens + `
-output "serials" {
-  value = toset(nonsensitive(keys(local.tokens)))
+output "users" {
+  value = local.users
 }
 resource "terraform_data" "seeds" {
-  input = { for serial in nonsensitive(keys(local.tokens)) : serial => local.tokens[serial].secret_key }
+  input = { for serial, upn in local.users : serial => local.tokens[serial].secret_key }
 }`,
 				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownOutputValue("serials", knownvalue.SetExact([]knownvalue.Check{
-						knownvalue.StringExact("0001"), knownvalue.StringExact("0002"),
+					statecheck.ExpectKnownOutputValue("users", knownvalue.MapExact(map[string]knownvalue.Check{
+						"0001": knownvalue.StringExact("amy@contoso.example"), "0002": knownvalue.Null(),
 					})),
 					statecheck.ExpectKnownValue("terraform_data.seeds", tfjsonpath.New("input"), knownvalue.MapExact(map[string]knownvalue.Check{
 						"0001": knownvalue.StringExact(rfcSeedSHA1),

@@ -4,13 +4,14 @@
 #   ,60234568,GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ,30,Token2,C302-i
 #
 # sensitive() keeps every seed out of the CLI output. A sensitive map cannot drive for_each,
-# so iterate over the serial numbers, which are not secret.
+# so iterate over a map of what is not secret: serial number => user principal name.
 locals {
   tokens = provider::entraoath::parse_token_csv(sensitive(file("${path.module}/tokens.csv")))
+  users  = nonsensitive({ for serial, t in local.tokens : serial => t.user_principal_name })
 }
 
 resource "entraoath_hardware_token" "vendor" {
-  for_each = toset(nonsensitive(keys(local.tokens)))
+  for_each = local.users
 
   serial_number = each.key
   manufacturer  = coalesce(local.tokens[each.key].manufacturer, "Token2")
