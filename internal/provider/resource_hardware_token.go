@@ -254,7 +254,8 @@ func sameValues(a, b []namedValue) bool {
 // ModifyPlan turns an update of an assigned token into a replacement: Graph only updates unassigned tokens, and
 // the plan should say what the apply will really do.
 func (r *hardwareTokenResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.State.Raw.IsNull() || req.Plan.Raw.IsNull() {
+	// A plan equal to the state changes nothing (the common case, so decided without reading the models).
+	if req.State.Raw.IsNull() || req.Plan.Raw.IsNull() || req.Plan.Raw.Equal(req.State.Raw) {
 		return
 	}
 	var plan, state hardwareTokenModel
@@ -445,8 +446,11 @@ func (r *hardwareTokenResource) Read(ctx context.Context, req resource.ReadReque
 		resp.State.RemoveResource(ctx)
 		return
 	}
-	state.tokenAttributes = tokenAttributesFrom(d)
-	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
+	// The response starts as the prior state: set it only when the token changed.
+	if a := tokenAttributesFrom(d); a != state.tokenAttributes {
+		state.tokenAttributes = a
+		resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
+	}
 }
 
 func (r *hardwareTokenResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {

@@ -247,22 +247,28 @@ func (r *hardwareTokenAssignmentResource) ModifyPlan(ctx context.Context, req re
 	if req.Plan.Raw.IsNull() || req.State.Raw.IsNull() {
 		return
 	}
-	var plan, state hardwareTokenAssignmentModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	// Only the three attributes it needs: Terraform plans every assignment on every plan, and reading whole models
+	// (or setting an unchanged status) would cost more than the rest of the provider's work in a no-change plan.
+	var activate types.Bool
+	var planned, current types.String
+	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("activate"), &activate)...)
+	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("status"), &planned)...)
+	resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("status"), &current)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	status := plan.Status
+	status := planned
 	switch {
-	case plan.Activate.IsUnknown():
+	case activate.IsUnknown():
 		status = types.StringUnknown()
-	case plan.Activate.ValueBool() && state.Status.ValueString() != graph.StatusActivated:
+	case activate.ValueBool() && current.ValueString() != graph.StatusActivated:
 		status = types.StringValue(graph.StatusActivated)
-	case !plan.Activate.ValueBool() && state.Status.ValueString() == graph.StatusActivated:
+	case !activate.ValueBool() && current.ValueString() == graph.StatusActivated:
 		status = types.StringValue(graph.StatusAssigned)
 	}
-	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("status"), status)...)
+	if !status.Equal(planned) {
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("status"), status)...)
+	}
 }
 
 func (r *hardwareTokenAssignmentResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -419,7 +425,8 @@ func (r *hardwareTokenAssignmentResource) Read(ctx context.Context, req resource
 		resp.State.RemoveResource(ctx)
 		return
 	}
-	if !strings.EqualFold(device.AssignedTo.ID, state.UserID.ValueString()) {
+	changed := !strings.EqualFold(device.AssignedTo.ID, state.UserID.ValueString())
+	if changed {
 		// Record the actual holder: the configured user then differs and the plan shows the replacement.
 		tflog.Warn(ctx, "Hardware OATH token is assigned to another user", map[string]any{"token_id": device.ID, "holder": device.AssignedTo.ID})
 		state.UserID = types.StringValue(device.AssignedTo.ID)
@@ -435,8 +442,11 @@ func (r *hardwareTokenAssignmentResource) Read(ctx context.Context, req resource
 		}
 		state.ID = types.StringValue(device.AssignedTo.ID + "/" + device.ID)
 	}
-	setFromDevice(&state, device)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	// The response starts as the prior state: setting it again only when the token changed saves the framework's
+	// costliest step of a refresh.
+	if setFromDevice(&state, device) || changed {
+		resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	}
 }
 
 func (r *hardwareTokenAssignmentResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -648,11 +658,12 @@ func addAssignmentError(diags *diag.Diagnostics, summary, attempted string, err 
 }
 
 // setFromDevice copies what the inventory says about the token; tokenAttributesFrom maps it as the token resource does.
-func setFromDevice(m *hardwareTokenAssignmentModel, d *graph.Device) {
-	a := tokenAttributesFrom(d)
-	m.SerialNumber = a.SerialNumber
-	m.LastUsedDateTime = a.LastUsedDateTime
-	m.Status = types.StringValue(effectiveStatus(d))
+// setFromDevice records what Graph says of the token in m and reports whether that changed m.
+func setFromDevice(m *hardwareTokenAssignmentModel, d *graph.Device) bool {
+	a, status := tokenAttributesFrom(d), types.StringValue(effectiveStatus(d))
+	changed := m.SerialNumber != a.SerialNumber || m.LastUsedDateTime != a.LastUsedDateTime || m.Status != status
+	m.SerialNumber, m.LastUsedDateTime, m.Status = a.SerialNumber, a.LastUsedDateTime, status
+	return changed
 }
 
 // effectiveStatus trusts assignedTo over status: Graph may report "available" for a token it has just assigned.
