@@ -83,6 +83,15 @@ tf() { # command args...
 }
 show() { grep -E "$1" "$work/tf.log" | sed 's/^/    /' || true; } # the lines worth reading
 dump() { cat "$work/tf.log" "$work/tf.err" | sed 's/^/    | /' >&2; } # everything, when a step fails
+# plan_exits CODE PATTERN runs terraform plan -detailed-exitcode, fails unless it exits CODE (0: no changes,
+# 2: changes) and shows the lines matching PATTERN.
+plan_exits() {
+  local rc=0
+  tf plan -detailed-exitcode -input=false -compact-warnings || rc=$?
+  [ "$rc" -eq "$1" ] || { dump; fail "expected exit code $1 from terraform plan -detailed-exitcode, got $rc"; }
+  show "$2"
+  if [ "$rc" -eq 2 ]; then echo "    exit code 2: changes pending"; else echo "    exit code 0"; fi
+}
 progress='Creation complete|Destruction complete|Modifications complete|^Plan:|^Apply complete|^Destroy complete'
 
 print_tokens() { # from the quickstart's output, which holds no secrets
@@ -112,11 +121,7 @@ read -r status holder < <(token "$moved" | jq -r '"\(.status) \(.assignedToId)"'
 echo "    the emulator now has token $moved with $to, status $status"
 
 step "terraform plan -detailed-exitcode detects the change"
-rc=0
-tf plan -detailed-exitcode -input=false -compact-warnings || rc=$?
-[ "$rc" -eq 2 ] || { dump; fail "expected exit code 2 (changes) from terraform plan, got $rc"; }
-show '^  # |# forces replacement|^      ~ status +=|^Plan:'
-echo "    exit code 2: changes pending"
+plan_exits 2 '^  # |# forces replacement|^      ~ status +=|^Plan:'
 
 step "terraform apply gives the token back to $from and activates it again"
 tf apply -auto-approve -input=false -compact-warnings || { dump; fail "terraform apply failed"; }
@@ -126,11 +131,7 @@ read -r status holder < <(token "$moved" | jq -r '"\(.status) \(.assignedToId)"'
 [ "$status $(upn "$holder")" = "activated $from" ] || fail "the emulator has token $moved $status for $(upn "$holder")"
 
 step "terraform plan -detailed-exitcode finds nothing to do"
-rc=0
-tf plan -detailed-exitcode -input=false -compact-warnings || rc=$?
-[ "$rc" -eq 0 ] || { dump; fail "expected exit code 0 (no changes) from terraform plan, got $rc"; }
-show '^No changes'
-echo "    exit code 0"
+plan_exits 0 '^No changes'
 
 step "terraform destroy: tokens unassigned and deleted, policy back to its defaults"
 tf destroy -auto-approve -input=false -compact-warnings || { dump; fail "terraform destroy failed"; }

@@ -201,7 +201,7 @@ func (r *Results) Print(w io.Writer) {
 		fmt.Fprintf(w, "  %-18s %8.1f MB   target < %g MB   %s\n", "provider peak RSS", run.ProviderMaxRSSMB, maxProviderRSSMB,
 			verdict(run.Command, "provider_max_rss_mb"))
 		fmt.Fprintf(w, "  %-18s %8.1f ms max over %d provider starts %v   target < %g ms   %s\n", "provider start-up",
-			slices.Max(append([]float64{0}, run.ProviderStartupMS...)), len(run.ProviderStartupMS), roundAll(run.ProviderStartupMS),
+			slices.Max(append([]float64{0}, run.ProviderStartupMS...)), len(run.ProviderStartupMS), formatAll("%.1f", run.ProviderStartupMS),
 			maxStartupMS, verdict(run.Command, "provider_startup_ms_max"))
 	}
 	on, off := r.run("entraoath", cmdPlan), r.run("entraoath", cmdPlanNoShare)
@@ -220,18 +220,19 @@ func (r *Results) Print(w io.Writer) {
 	}
 }
 
+// walls lists the wall times of runs, in seconds.
 func walls(runs []*CommandRun) []string {
-	out := make([]string, len(runs))
+	seconds := make([]float64, len(runs))
 	for i, run := range runs {
-		out[i] = fmt.Sprintf("%.2f", run.WallSeconds)
+		seconds[i] = run.WallSeconds
 	}
-	return out
+	return formatAll("%.2f", seconds)
 }
 
-func roundAll(ms []float64) []string {
-	out := make([]string, len(ms))
-	for i, v := range ms {
-		out[i] = fmt.Sprintf("%.1f", v)
+func formatAll(format string, values []float64) []string {
+	out := make([]string, len(values))
+	for i, v := range values {
+		out[i] = fmt.Sprintf(format, v)
 	}
 	return out
 }

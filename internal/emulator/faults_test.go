@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -38,33 +39,34 @@ func TestThrottlingAndUnavailable(t *testing.T) {
 	}
 }
 
-func TestLostWrite(t *testing.T) {
-	e := start(t, Options{})
-	e.srv.SetFaults(Faults{LostWriteRate: 1})
-	status, body := e.do("POST", devices, deviceBody("LOST"))
-	want(t, "lost create", status, body, http.StatusGatewayTimeout, "gatewayTimeout")
-	if n := len(e.srv.DevicesBySerial("LOST")); n != 1 {
-		t.Fatalf("the lost create stored %d devices, want 1", n)
-	}
-	status, body = e.do("GET", devices, nil)
-	want(t, "reads are not lost", status, body, http.StatusOK, "")
-	if e.srv.FaultsInjected()["lost"] != 1 {
-		t.Fatalf("injected %v", e.srv.FaultsInjected())
-	}
-}
-
-func TestFailedWrite(t *testing.T) {
-	e := start(t, Options{})
-	e.srv.SetFaults(Faults{FailedWriteRate: 1})
-	status, body := e.do("POST", devices, deviceBody("FAILED"))
-	want(t, "failed create", status, body, http.StatusInternalServerError, "generalException")
-	if n := len(e.srv.DevicesBySerial("FAILED")); n != 0 {
-		t.Fatalf("the failed create stored %d devices, want 0", n)
-	}
-	status, body = e.do("GET", devices, nil)
-	want(t, "reads do not fail", status, body, http.StatusOK, "")
-	if e.srv.FaultsInjected()["failed"] != 1 {
-		t.Fatalf("injected %v", e.srv.FaultsInjected())
+// TestWriteFaults: a lost write is applied but its answer is lost; a failed write is refused without effect. Reads
+// are never touched.
+func TestWriteFaults(t *testing.T) {
+	for _, c := range []struct {
+		name   string // also the FaultsInjected key
+		faults Faults
+		status int
+		code   string
+		stored int // devices the create leaves
+	}{
+		{"lost", Faults{LostWriteRate: 1}, http.StatusGatewayTimeout, "gatewayTimeout", 1},
+		{"failed", Faults{FailedWriteRate: 1}, http.StatusInternalServerError, "generalException", 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			e := start(t, Options{})
+			e.srv.SetFaults(c.faults)
+			serial := strings.ToUpper(c.name)
+			status, body := e.do("POST", devices, deviceBody(serial))
+			want(t, c.name+" create", status, body, c.status, c.code)
+			if n := len(e.srv.DevicesBySerial(serial)); n != c.stored {
+				t.Fatalf("the %s create stored %d devices, want %d", c.name, n, c.stored)
+			}
+			status, body = e.do("GET", devices, nil)
+			want(t, "reads are untouched", status, body, http.StatusOK, "")
+			if e.srv.FaultsInjected()[c.name] != 1 {
+				t.Fatalf("injected %v", e.srv.FaultsInjected())
+			}
+		})
 	}
 }
 

@@ -3,7 +3,6 @@ package graph_test
 import (
 	"context"
 	"fmt"
-	"sync"
 	"testing"
 
 	"github.com/entraoath/terraform-provider-entraoath/internal/emulator"
@@ -64,21 +63,19 @@ func TestListDevicesPagesAndFilters(t *testing.T) {
 
 	// Created concurrently, as Terraform does: the client is shared by parallel resource operations.
 	devices := make([]*graph.Device, 25)
-	var wg sync.WaitGroup
+	var creates []func() error
 	for i := range devices {
 		d := newDevice(t)
 		d.Manufacturer = fmt.Sprintf("Vendor%d", i%2)
 		if i == 7 {
 			d.Model = "O'Brien 2000" // needs OData quote escaping
 		}
-		wg.Go(func() {
-			var err error
-			if devices[i], err = h.client.CreateDevice(ctx, d, ""); err != nil {
-				t.Error(err)
-			}
+		creates = append(creates, func() (err error) {
+			devices[i], err = h.client.CreateDevice(ctx, d, "")
+			return err
 		})
 	}
-	wg.Wait()
+	concurrently(t, creates...)
 	if t.Failed() {
 		t.FailNow()
 	}

@@ -196,3 +196,20 @@ func assertNoSecret(t *testing.T, err error, secrets ...string) {
 		}
 	}
 }
+
+// concurrently runs every function at once, as Terraform's parallel resource operations share one client, and
+// reports each error.
+func concurrently(t *testing.T, fns ...func() error) {
+	t.Helper()
+	errs := make([]error, len(fns))
+	var wg sync.WaitGroup
+	for i, fn := range fns {
+		wg.Go(func() { errs[i] = fn() })
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+}

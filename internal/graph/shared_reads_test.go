@@ -3,7 +3,6 @@ package graph_test
 import (
 	"context"
 	"fmt"
-	"sync"
 	"testing"
 
 	"github.com/entraoath/terraform-provider-entraoath/internal/emulator"
@@ -53,24 +52,17 @@ func TestSharedReads_manyReadsOneListing(t *testing.T) {
 	api := graph.NewSharedReads(h.client)
 
 	// Concurrent first reads all wait for the one listing.
-	var wg sync.WaitGroup
-	errs := make(chan error, len(devices))
+	var reads []func() error
 	for _, d := range devices {
-		wg.Go(func() {
+		reads = append(reads, func() error {
 			got, err := api.GetDevice(context.Background(), d.ID)
 			if err == nil && got.SerialNumber != d.SerialNumber {
 				err = fmt.Errorf("device %s: serial %q, want %q", d.ID, got.SerialNumber, d.SerialNumber)
 			}
-			if err != nil {
-				errs <- err
-			}
+			return err
 		})
 	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
+	concurrently(t, reads...)
 	wantRequests(t, srv, map[string]int{reqListDevices: 3, reqGetDevice: 0})
 }
 
@@ -276,40 +268,30 @@ func TestSharedReads_concurrentReadsAndWrites(t *testing.T) {
 	devices := addDevices(t, srv, 60)
 	api := graph.NewSharedReads(h.client)
 
-	var wg sync.WaitGroup
-	errs := make(chan error, 3*len(devices))
+	var calls []func() error
 	for i, d := range devices {
-		wg.Go(func() {
+		calls = append(calls, func() error {
 			if i%2 == 0 {
 				name := fmt.Sprintf("renamed %d", i)
 				if err := api.UpdateDevice(ctx, d.ID, graph.DeviceUpdate{DisplayName: &name}); err != nil {
-					errs <- err
-					return
+					return err
 				}
 				if got, err := api.GetDevice(ctx, d.ID); err != nil || got.DisplayName != name {
-					errs <- fmt.Errorf("read after update of %s: %+v, %v", d.ID, got, err)
+					return fmt.Errorf("read after update of %s: %+v, %v", d.ID, got, err)
 				}
-				return
+				return nil
 			}
-			if _, err := api.GetDevice(ctx, d.ID); err != nil {
-				errs <- err
-			}
-		})
-		wg.Go(func() {
+			_, err := api.GetDevice(ctx, d.ID)
+			return err
+		}, func() error {
 			created, err := api.CreateDevice(ctx, newDevice(t), "")
 			if err == nil {
 				_, err = api.GetDevice(ctx, created.ID)
 			}
-			if err != nil {
-				errs <- err
-			}
+			return err
 		})
 	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
+	concurrently(t, calls...)
 	if n := srv.Requests()[reqListDevices]; n < 1 || n > 10 {
 		t.Errorf("%d listing requests, want one listing (at most 10 pages of 20)", n)
 	}
