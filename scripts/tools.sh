@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the pinned development tools (docs, lint, changelog, release) into .tools/bin, then prints the absolute path of each one asked for, one per line, in the order asked.
-# Usage: scripts/tools.sh [tfplugindocs|golangci-lint|changie|goreleaser ...]   (no argument: all four)
+# Usage: scripts/tools.sh [tfplugindocs|golangci-lint|gotestsum|changie|goreleaser ...]   (no argument: all five)
 # The Go tools are built with `go install`; changie comes from its npm package, which ships prebuilt binaries,
 # because the Go module proxy refuses its source archive. A tool already at its pinned version is left alone,
 # so repeated runs are quick and work offline. goreleaser is a large build (several minutes, once):
@@ -14,6 +14,7 @@ tools_bin="$PWD/.tools/bin"
 declare -A pinned=(
   [tfplugindocs]="github.com/hashicorp/terraform-plugin-docs/cmd/tfplugindocs@v0.25.0"
   [golangci-lint]="github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v2.15.0"
+  [gotestsum]="gotest.tools/gotestsum@v1.13.0"
   [changie]="changie@1.26.0"
   [goreleaser]="github.com/goreleaser/goreleaser/v2@v2.15.1"
 )
@@ -23,7 +24,7 @@ installed_version() {
   go version -m "$1" 2>/dev/null | awk '$1 == "mod" { print $3; exit }'
 }
 
-[ $# -gt 0 ] || set -- tfplugindocs golangci-lint changie goreleaser
+[ $# -gt 0 ] || set -- tfplugindocs golangci-lint gotestsum changie goreleaser
 for name in "$@"; do
   spec=${pinned[$name]:-}
   if [ -z "$spec" ]; then
