@@ -19,6 +19,8 @@ type Error struct {
 	Code       string
 	Message    string
 	RequestID  string
+	// Cloud is the national cloud the client is configured for ("usgovernment", "china"); "" for the global service.
+	Cloud string
 }
 
 func (e *Error) Error() string {

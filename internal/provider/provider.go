@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
 	"strings"
 
@@ -70,10 +69,10 @@ type providerData struct {
 }
 
 // cloudEndpoints maps the environment names of the azuread/azurerm providers to their authority and Graph hosts.
-var cloudEndpoints = map[string]struct{ authority, graph, scope string }{
-	"public":       {"https://login.microsoftonline.com/", "https://graph.microsoft.com", "https://graph.microsoft.com/.default"},
-	"usgovernment": {"https://login.microsoftonline.us/", "https://graph.microsoft.us", "https://graph.microsoft.us/.default"},
-	"china":        {"https://login.chinacloudapi.cn/", "https://microsoftgraph.chinacloudapi.cn", "https://microsoftgraph.chinacloudapi.cn/.default"},
+var cloudEndpoints = map[string]struct{ authority, graph string }{
+	"public":       {"https://login.microsoftonline.com/", "https://graph.microsoft.com"},
+	"usgovernment": {"https://login.microsoftonline.us/", "https://graph.microsoft.us"},
+	"china":        {"https://login.chinacloudapi.cn/", "https://microsoftgraph.chinacloudapi.cn"},
 }
 
 // signInPrecedence ends every sign-in error, so the user sees why a method was (or was not) chosen.
@@ -262,24 +261,20 @@ func (p *entraOATHProvider) Configure(ctx context.Context, req provider.Configur
 		return
 	}
 
-	env := stringSetting(cfg.Environment, "ARM_ENVIRONMENT", "public")
-	endpoints, ok := cloudEndpoints[strings.ToLower(env)]
+	env := strings.ToLower(stringSetting(cfg.Environment, "ARM_ENVIRONMENT", "public"))
+	endpoints, ok := cloudEndpoints[env]
 	if !ok {
 		resp.Diagnostics.AddAttributeError(path.Root("environment"), "Invalid Environment",
 			fmt.Sprintf("The environment %q (from configuration or ARM_ENVIRONMENT) is not one of public, usgovernment, china.", env))
 		return
 	}
-	graphEndpoint := stringSetting(cfg.GraphEndpoint, "ENTRAOATH_GRAPH_ENDPOINT", endpoints.graph)
-	authorityHost := stringSetting(cfg.AuthorityHost, "ENTRAOATH_AUTHORITY_HOST", endpoints.authority)
-	for _, s := range []struct{ attr, env, value string }{
-		{"graph_endpoint", "ENTRAOATH_GRAPH_ENDPOINT", graphEndpoint},
-		{"authority_host", "ENTRAOATH_AUTHORITY_HOST", authorityHost},
-	} {
-		if u, err := url.Parse(s.value); err != nil || u.Scheme != "https" || u.Host == "" {
-			resp.Diagnostics.AddAttributeError(path.Root(s.attr), "Invalid Endpoint URL",
-				fmt.Sprintf("%s (or %s) must be an absolute https:// URL; got %q. Graph and Entra ID are only reachable over HTTPS.", s.attr, s.env, s.value))
-		}
+	graphEndpoint := endpointSetting(cfg.GraphEndpoint, "graph_endpoint", "ENTRAOATH_GRAPH_ENDPOINT", endpoints.graph)
+	authorityHost := endpointSetting(cfg.AuthorityHost, "authority_host", "ENTRAOATH_AUTHORITY_HOST", endpoints.authority)
+	for _, e := range []endpoint{graphEndpoint, authorityHost} {
+		e.check(env, &resp.Diagnostics)
 	}
+	warnEnvironment(env, &resp.Diagnostics)
+	warnProtoDump(&resp.Diagnostics)
 	maxRetries := 3
 	if !cfg.MaxRetries.IsNull() && !cfg.MaxRetries.IsUnknown() {
 		maxRetries = int(cfg.MaxRetries.ValueInt64())
@@ -287,6 +282,8 @@ func (p *entraOATHProvider) Configure(ctx context.Context, req provider.Configur
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	// The token is for the Graph host actually called: a token for Microsoft Graph never goes to another host.
+	scope := "https://" + graphEndpoint.url.Host + "/.default"
 
 	cred, method, err := credentials.New(credentials.Settings{
 		TenantID:                  configured(cfg.TenantID),
@@ -305,9 +302,9 @@ func (p *entraOATHProvider) Configure(ctx context.Context, req provider.Configur
 		MSIEndpoint:               configured(cfg.MSIEndpoint),
 		UseCLI:                    configuredBool(cfg.UseCLI),
 	}, credentials.Options{
-		AuthorityHost: authorityHost,
+		AuthorityHost: authorityHost.value,
 		// A custom authority has no public instance metadata; discovery would hang trying to reach the public cloud.
-		DisableInstanceDiscovery: authorityHost != endpoints.authority,
+		DisableInstanceDiscovery: authorityHost.value != endpoints.authority,
 	})
 	var inputErr *credentials.InputError
 	switch {
@@ -324,16 +321,17 @@ func (p *entraOATHProvider) Configure(ctx context.Context, req provider.Configur
 	// Signing in now turns a wrong input into one clear error here, instead of one per resource; the token is
 	// cached by the credential for the Graph calls that follow.
 	tflog.Info(ctx, "Signing in to Microsoft Entra ID", map[string]any{"method": string(method)})
-	if _, err := cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{endpoints.scope}}); err != nil {
+	if _, err := cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{scope}}); err != nil {
 		resp.Diagnostics.AddError("Unable to Sign In to Microsoft Entra ID",
 			fmt.Sprintf("Signing in with %s got no token for Microsoft Graph:\n\n%s\n\n%s", method, err, signInPrecedence))
 		return
 	}
 	p.configureClient(req, resp, graph.Config{
-		Endpoint:   graphEndpoint,
+		Endpoint:   graphEndpoint.value,
 		Credential: cred,
-		Scope:      endpoints.scope,
+		Scope:      scope,
 		MaxRetries: maxRetries,
+		Cloud:      sovereignCloud(env),
 	})
 }
 

@@ -189,7 +189,7 @@ func testAccFederatedToken(t *testing.T, h *hits) string {
 // Azure CLI) to hand out.
 func testAccGraphToken(t *testing.T) azcore.AccessToken {
 	t.Helper()
-	tok, err := testAccEmulatorCredential(t).GetToken(context.Background(), policy.TokenRequestOptions{Scopes: []string{graph.GraphScope}})
+	tok, err := testAccEmulatorCredential(t).GetToken(context.Background(), policy.TokenRequestOptions{Scopes: []string{testEmulator.Scope()}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -329,13 +329,13 @@ func TestAccProviderSignIn_managedIdentity(t *testing.T) {
 	imds := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
 		if r.URL.Path != "/metadata/identity/oauth2/token" || r.Header.Get("Metadata") != "true" ||
-			q.Get("resource") != "https://graph.microsoft.com" || q.Get("client_id") != clientID {
+			q.Get("resource") != testEmulator.URL() || q.Get("client_id") != clientID {
 			http.Error(w, `{"error":"invalid_request"}`, http.StatusBadRequest)
 			return
 		}
 		h.add()
 		testAccEncode(t, w, map[string]string{
-			"access_token": tok.Token, "token_type": "Bearer", "resource": "https://graph.microsoft.com",
+			"access_token": tok.Token, "token_type": "Bearer", "resource": testEmulator.URL(),
 			"expires_in": fmt.Sprint(int(time.Until(tok.ExpiresOn).Seconds())), "expires_on": fmt.Sprint(tok.ExpiresOn.Unix()),
 		})
 	}))
@@ -356,11 +356,11 @@ func TestAccProviderSignIn_azureCLI(t *testing.T) {
 	script := fmt.Sprintf(`#!/bin/sh
 echo "$*" >> %q
 case "$*" in
-"account get-access-token -o json --resource https://graph.microsoft.com --tenant %s") ;;
+"account get-access-token -o json --resource %s --tenant %s") ;;
 *) echo "ERROR: unexpected arguments: $*" >&2; exit 1 ;;
 esac
 printf '%%s' '{"accessToken":"%s","expires_on":%d,"tokenType":"Bearer"}'
-`, calls, testEmulator.Options().TenantID, tok.Token, tok.ExpiresOn.Unix())
+`, calls, testEmulator.URL(), testEmulator.Options().TenantID, tok.Token, tok.ExpiresOn.Unix())
 	if err := os.WriteFile(filepath.Join(dir, "az"), []byte(script), 0o700); err != nil {
 		t.Fatal(err)
 	}

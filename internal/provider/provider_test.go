@@ -53,6 +53,7 @@ func runWithEmulator(m *testing.M) int {
 		"SSL_CERT_FILE":            srv.CAFile(),
 		"ENTRAOATH_GRAPH_ENDPOINT": srv.URL(),
 		"ENTRAOATH_AUTHORITY_HOST": srv.URL() + "/",
+		allowCustomEndpointsEnv:    "true", // the emulator is a host outside every cloud
 		"ARM_TENANT_ID":            opts.TenantID,
 		"ARM_CLIENT_ID":            opts.ClientID,
 		"ARM_CLIENT_SECRET":        opts.ClientSecret,
