@@ -1,5 +1,5 @@
 // Package emulator is a stateful HTTPS fake of Microsoft Graph's hardware OATH endpoints and of the Entra ID token
-// endpoint, faithful to ../shared/graph-api.md (section 13 where the docs are silent). Tests, the demo and the
+// endpoint, faithful to CONTRACT.md in this directory (which marks where it guesses). Tests, the demo and the
 // benchmarks run the provider's production auth and HTTP path against it.
 package emulator
 

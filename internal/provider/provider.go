@@ -103,7 +103,12 @@ func (p *entraOATHProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 			"5. **Azure CLI**: `use_cli` (true by default): the account of `az login`, in `tenant_id` when set.\n\n" +
 			"The provider signs in when Terraform configures it, so a missing or wrong input fails the plan with an error " +
 			"naming the method and the input. Debug logs (`TF_LOG_PROVIDER=DEBUG`) record each Graph call's method, path " +
-			"template, status, request-id and duration, never bodies or secrets.",
+			"template, status, request-id and duration, never bodies or secrets. `TF_LOG_SDK_PROTO_DATA_DIR`, however, makes " +
+			"the plugin SDK write every protocol message to disk, configurations with seeds and secrets included: the " +
+			"provider warns when it is set.\n\n" +
+			"`graph_endpoint` and `authority_host` may name hosts outside the chosen cloud only when `" +
+			allowCustomEndpointsEnv + "=true` is set in the provider's environment, never from the configuration; " +
+			"the provider then warns at every plan and apply.",
 		Attributes: map[string]schema.Attribute{
 			"tenant_id": schema.StringAttribute{
 				MarkdownDescription: "The Entra ID tenant (directory) id. Required for certificate, secret and OIDC sign-in; " +
@@ -163,7 +168,8 @@ func (p *entraOATHProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 			},
 			"oidc_request_url": schema.StringAttribute{
 				MarkdownDescription: "The URL of a token service that issues the ID token for OIDC sign-in, called with " +
-					"`oidc_request_token` as bearer token and `audience=api://AzureADTokenExchange`. Can also be set with " +
+					"`oidc_request_token` as bearer token and `audience=api://AzureADTokenExchange`; it must be `https://` " +
+					"(`http://` only for a loopback host such as `localhost`). Can also be set with " +
 					"`ARM_OIDC_REQUEST_URL`; in GitHub Actions it defaults to `ACTIONS_ID_TOKEN_REQUEST_URL`, which jobs " +
 					"with `permissions: id-token: write` get.",
 				Optional: true,
@@ -203,18 +209,26 @@ func (p *entraOATHProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 			},
 			"environment": schema.StringAttribute{
 				MarkdownDescription: "The cloud: `public` (default), `usgovernment` or `china`. Can also be set with `ARM_ENVIRONMENT`. " +
-					"Microsoft documents the hardware OATH APIs for the global service only.",
+					"Microsoft documents the token inventory and user-method APIs (the token and assignment resources and the " +
+					"data sources) for the global service only; in `usgovernment` and `china` the provider warns at " +
+					"configuration and names the cloud when Graph refuses such a call. The policy resource is documented in " +
+					"every cloud.",
 				Optional:   true,
 				Validators: []validator.String{stringvalidator.OneOf("public", "usgovernment", "china")},
 			},
 			"graph_endpoint": schema.StringAttribute{
 				MarkdownDescription: "Overrides the Microsoft Graph root URL (HTTPS, without `/beta`), e.g. for a local emulator. " +
-					"Can also be set with `ENTRAOATH_GRAPH_ENDPOINT`.",
+					"Can also be set with `ENTRAOATH_GRAPH_ENDPOINT`. A host other than the cloud's Graph is used only when " +
+					"`" + allowCustomEndpointsEnv + "=true` is set in the provider's environment (see " +
+					"[Custom endpoints](#custom-endpoints)); the provider then requests its token for that host " +
+					"(`https://<host>/.default`).",
 				Optional: true,
 			},
 			"authority_host": schema.StringAttribute{
 				MarkdownDescription: "Overrides the Entra ID authority host URL (HTTPS) for certificate, secret and OIDC sign-in. " +
-					"Can also be set with `ENTRAOATH_AUTHORITY_HOST`.",
+					"Can also be set with `ENTRAOATH_AUTHORITY_HOST`. A host other than the cloud's authority is used only " +
+					"when `" + allowCustomEndpointsEnv + "=true` is set in the provider's environment (see " +
+					"[Custom endpoints](#custom-endpoints)).",
 				Optional: true,
 			},
 			"max_retries": schema.Int64Attribute{
