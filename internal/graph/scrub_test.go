@@ -24,7 +24,14 @@ func (staticCredential) GetToken(context.Context, policy.TokenRequestOptions) (a
 // answering is a client whose every request gets HTTP 400 with Graph error code "invalidRequest" and message.
 func answering(t *testing.T, message string) *graph.Client {
 	t.Helper()
+	return answeringIn(t, "", message)
+}
+
+// answeringIn is answering for a client configured for the national cloud (or "" for the global service).
+func answeringIn(t *testing.T, cloud, message string) *graph.Client {
+	t.Helper()
 	c, err := graph.New(graph.Config{
+		Cloud:      cloud,
 		Endpoint:   "https://graph.example",
 		Credential: staticCredential{},
 		Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
@@ -97,5 +104,15 @@ func TestErrorKeepsMessagesOfCallsWithoutSecrets(t *testing.T) {
 	_, err := answering(t, message).GetDevice(context.Background(), "d")
 	if ge, ok := err.(*graph.Error); !ok || ge.Message != message {
 		t.Fatalf("got %v, want Graph's message %q", err, message)
+	}
+}
+
+// An error says which national cloud the client was configured for, so the provider can name it.
+func TestErrorNamesTheCloud(t *testing.T) {
+	for _, cloud := range []string{"", "usgovernment"} {
+		_, err := answeringIn(t, cloud, "Resource not found.").GetDevice(context.Background(), "d")
+		if ge, ok := err.(*graph.Error); !ok || ge.Cloud != cloud {
+			t.Errorf("cloud %q: got %#v", cloud, err)
+		}
 	}
 }
