@@ -20,6 +20,7 @@ import (
 // and returns its diagnostics: the warnings a Terraform run shows but a test step cannot assert.
 func testAccConfigure(t *testing.T, args map[string]string) diag.Diagnostics {
 	t.Helper()
+	testAccRequireEmulator(t) // Configure signs in
 	ctx := context.Background()
 	p := New("test")()
 	var sr provider.SchemaResponse
@@ -67,6 +68,7 @@ func findDiag(t *testing.T, diags diag.Diagnostics, summary string) string {
 // Without ENTRAOATH_ALLOW_CUSTOM_ENDPOINTS=true, a Graph endpoint or authority outside the cloud fails the plan
 // before the provider sends anything there: the other host sees no sign-in request.
 func TestAccProviderSignIn_customEndpointsNeedOptIn(t *testing.T) {
+	testAccRequireEmulator(t)
 	other, err := emulator.Start(emulator.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -90,7 +92,7 @@ func TestAccProviderSignIn_customEndpointsNeedOptIn(t *testing.T) {
 // With the opt-in, an override works and is announced; the token is requested for the Graph host actually called
 // (the emulator grants none for https://graph.microsoft.com).
 func TestAccProviderConfigure_customEndpointWarning(t *testing.T) {
-	testAccPreCheck(t)
+	testAccRequireEmulator(t)
 	diags := testAccConfigure(t, map[string]string{"graph_endpoint": testEmulator.URL()})
 	if diags.HasError() {
 		t.Fatalf("configure failed: %v", diags)
@@ -109,7 +111,6 @@ func TestAccProviderConfigure_customEndpointWarning(t *testing.T) {
 
 // A national cloud gets a warning naming it and the only resource documented there.
 func TestAccProviderConfigure_nationalCloudWarning(t *testing.T) {
-	testAccPreCheck(t)
 	for env, name := range map[string]string{"usgovernment": "US Government", "china": "China"} {
 		detail := findDiag(t, testAccConfigure(t, map[string]string{"environment": env}),
 			"Hardware OATH Token APIs Not Documented in This Cloud")
@@ -126,7 +127,6 @@ func TestAccProviderConfigure_nationalCloudWarning(t *testing.T) {
 
 // TF_LOG_SDK_PROTO_DATA_DIR writes configurations, seeds included, to disk: the provider says so.
 func TestAccProviderConfigure_protoDumpWarning(t *testing.T) {
-	testAccPreCheck(t)
 	t.Setenv(protoDumpEnv, t.TempDir())
 	detail := findDiag(t, testAccConfigure(t, nil), "Terraform Protocol Messages Written to Disk")
 	if !strings.Contains(detail, "secret_key_wo") {
@@ -136,6 +136,7 @@ func TestAccProviderConfigure_protoDumpWarning(t *testing.T) {
 
 // In a national cloud, Graph refusing a token call gets an error that names the cloud.
 func TestAccProviderSignIn_nationalCloudRefusal(t *testing.T) {
+	testAccRequireEmulator(t)
 	testAccSignInEnv(t, map[string]string{"ARM_CLIENT_SECRET": testEmulator.Options().ClientSecret})
 	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },

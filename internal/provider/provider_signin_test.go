@@ -76,6 +76,7 @@ func newTestClientCertificate() (*testCertificate, error) {
 // pem is the certificate followed by its unencrypted PKCS#8 key, as `az ad sp create-for-rbac --create-cert` writes.
 func (c *testCertificate) pem(t *testing.T) []byte {
 	t.Helper()
+	testAccRequireEmulator(t) // TestMain makes the certificate only for acceptance tests
 	key, err := x509.MarshalPKCS8PrivateKey(c.key)
 	if err != nil {
 		t.Fatal(err)
@@ -88,6 +89,7 @@ func (c *testCertificate) pem(t *testing.T) []byte {
 // The Go module graph has no PKCS#12 encoder, so openssl writes it.
 func (c *testCertificate) pfx(t *testing.T, password string) []byte {
 	t.Helper()
+	testAccRequireEmulator(t) // TestMain makes the certificate only for acceptance tests
 	openssl, err := exec.LookPath("openssl")
 	if err != nil {
 		t.Skip("openssl is needed to write a PKCS#12 file:", err)
@@ -113,6 +115,7 @@ func (c *testCertificate) pfx(t *testing.T, password string) []byte {
 // more. Ambient CI variables (GitHub Actions, Azure Pipelines, managed identity hosts) cannot leak into a test.
 func testAccSignInEnv(t *testing.T, set map[string]string) {
 	t.Helper()
+	testAccRequireEmulator(t)
 	for _, k := range []string{
 		"ARM_CLIENT_SECRET", "ARM_CLIENT_CERTIFICATE_PATH", "ARM_CLIENT_CERTIFICATE", "ARM_CLIENT_CERTIFICATE_PASSWORD",
 		"ARM_USE_OIDC", "ARM_OIDC_TOKEN", "ARM_OIDC_TOKEN_FILE_PATH", "TFC_WORKLOAD_IDENTITY_TOKEN_PATH",
@@ -166,6 +169,7 @@ func (h *hits) check(what string) func() error {
 // the test ends, and counts it in h.
 func testAccFederatedToken(t *testing.T, h *hits) string {
 	t.Helper()
+	testAccRequireEmulator(t)
 	seg := func(v any) string {
 		b, _ := json.Marshal(v)
 		return base64.RawURLEncoding.EncodeToString(b)
@@ -189,6 +193,7 @@ func testAccFederatedToken(t *testing.T, h *hits) string {
 // Azure CLI) to hand out.
 func testAccGraphToken(t *testing.T) azcore.AccessToken {
 	t.Helper()
+	testAccRequireEmulator(t)
 	tok, err := testAccEmulatorCredential(t).GetToken(context.Background(), policy.TokenRequestOptions{Scopes: []string{testEmulator.Scope()}})
 	if err != nil {
 		t.Fatal(err)
