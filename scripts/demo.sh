@@ -49,7 +49,7 @@ for _ in $(seq 100); do
 done
 grep -q '^https://' "$work/emulator.log" || fail "the emulator did not start within 10 s"
 # shellcheck source=/dev/null
-. "$work/emulator.env" # ENTRAOATH_GRAPH_ENDPOINT, ENTRAOATH_AUTHORITY_HOST, ARM_*, EMULATOR_CA_FILE, EMULATOR_URL
+. "$work/emulator.env" # ENTRAOATH_ALLOW_CUSTOM_ENDPOINTS, ENTRAOATH_GRAPH_ENDPOINT, ENTRAOATH_AUTHORITY_HOST, ARM_*, EMULATOR_CA_FILE, EMULATOR_URL
 echo "    listening on $EMULATOR_URL"
 
 # The emulator's control surface plays an administrator working in the Entra admin center.

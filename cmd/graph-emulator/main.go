@@ -2,7 +2,9 @@
 //
 //	graph-emulator -env-file emulator.env && . emulator.env
 //
-// It writes the provider's environment to -env-file, prints the server URL and runs until SIGINT or SIGTERM.
+// It writes the provider's environment to -env-file (the emulator's endpoints, ENTRAOATH_ALLOW_CUSTOM_ENDPOINTS=true
+// which the provider needs to use them, and the ARM_* sign-in), prints the server URL and runs until SIGINT or
+// SIGTERM.
 package main
 
 import (
@@ -60,6 +62,8 @@ func envLines(srv *emulator.Server) string {
 	o := srv.Options()
 	var b strings.Builder
 	for _, kv := range [][2]string{
+		// The emulator is outside every Microsoft cloud: the provider talks to it only with this opt-in.
+		{"ENTRAOATH_ALLOW_CUSTOM_ENDPOINTS", "true"},
 		{"ENTRAOATH_GRAPH_ENDPOINT", srv.URL()},
 		{"ENTRAOATH_AUTHORITY_HOST", srv.URL() + "/"},
 		{"ARM_TENANT_ID", o.TenantID},

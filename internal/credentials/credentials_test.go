@@ -171,7 +171,12 @@ func TestNewInputErrors(t *testing.T) {
 			OIDCTokenRequest, "oidc_request_token",
 			"oidc_request_url is set but oidc_request_token is missing (set oidc_request_token or ARM_OIDC_REQUEST_TOKEN or ACTIONS_ID_TOKEN_REQUEST_TOKEN)."},
 		{"request URL not a URL", Settings{TenantID: tenant, ClientID: client, UseOIDC: ptr(true), OIDCRequestURL: "idtoken", OIDCRequestToken: secret}, nil,
-			OIDCTokenRequest, "oidc_request_url", "oidc_request_url must be an absolute http(s) URL."},
+			OIDCTokenRequest, "oidc_request_url", "oidc_request_url must be an absolute https:// URL"},
+		{"request URL over plain HTTP", Settings{TenantID: tenant, ClientID: client, UseOIDC: ptr(true), OIDCRequestURL: "http://tokens.example/id",
+			OIDCRequestToken: secret}, nil, OIDCTokenRequest, "oidc_request_url", "http:// only for a loopback host"},
+		{"request URL from env over plain HTTP", Settings{TenantID: tenant, ClientID: client, UseOIDC: ptr(true)},
+			map[string]string{"ACTIONS_ID_TOKEN_REQUEST_URL": "http://10.0.0.5/idtoken", "ACTIONS_ID_TOKEN_REQUEST_TOKEN": secret},
+			OIDCTokenRequest, "oidc_request_url", "ACTIONS_ID_TOKEN_REQUEST_URL must be an absolute https:// URL"},
 		{"OIDC token without tenant", Settings{ClientID: client, UseOIDC: ptr(true), OIDCToken: secret}, nil, OIDCToken, "tenant_id",
 			"oidc_token is set but tenant_id is missing"},
 		{"service connection without access token", Settings{TenantID: tenant, ClientID: client, UseOIDC: ptr(true), ADOServiceConnectionID: "conn"},
@@ -275,5 +280,16 @@ func TestIMDSRedirect(t *testing.T) {
 	}
 	if next.got.URL.Host != "login.microsoftonline.com" {
 		t.Fatalf("non-IMDS request sent to %s", next.got.URL)
+	}
+}
+
+// The token service gets oidc_request_token as bearer: HTTPS, or plain HTTP that stays on this machine.
+func TestOIDCRequestURLAccepted(t *testing.T) {
+	for _, u := range []string{"https://tokens.example/id", "http://127.0.0.1:8080/id", "http://localhost/id", "http://[::1]:9/id"} {
+		_, m, err := New(Settings{TenantID: tenant, ClientID: client, UseOIDC: ptr(true), OIDCRequestURL: u, OIDCRequestToken: secret},
+			Options{Getenv: env(nil)})
+		if err != nil || m != OIDCTokenRequest {
+			t.Errorf("%s: got %s, %v", u, m, err)
+		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -59,9 +60,10 @@ func (o Options) oidc(r resolver, s Settings, use, tenant, client setting) (azco
 			return nil, OIDCTokenRequest, require(OIDCTokenRequest, reqURL, reqToken)
 		}
 		u, ok := httpURL(reqURL.value)
-		if !ok {
+		if !ok || u.Scheme != "https" && !isLoopback(u.Hostname()) {
 			return nil, OIDCTokenRequest, &InputError{Method: OIDCTokenRequest, Attribute: reqURL.attr,
-				Detail: reqURL.source + " must be an absolute http(s) URL."}
+				Detail: reqURL.source + " must be an absolute https:// URL (http:// only for a loopback host such as " +
+					"localhost or 127.0.0.1): the request carries oidc_request_token as its bearer token."}
 		}
 		m, from, assertion = OIDCTokenRequest, reqURL, requestToken(u, reqToken.value)
 	}
@@ -138,6 +140,15 @@ func requestToken(endpoint *url.URL, bearer string) func(context.Context) (strin
 		}
 		return body.Value, nil
 	}
+}
+
+// isLoopback reports whether host names this machine, where plain HTTP does not leave it.
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // httpURL parses s as an absolute http or https URL.

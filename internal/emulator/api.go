@@ -1,5 +1,5 @@
 // Package emulator is a stateful HTTPS fake of Microsoft Graph's hardware OATH endpoints and of the Entra ID token
-// endpoint, faithful to ../shared/graph-api.md (section 13 where the docs are silent). Tests, the demo and the
+// endpoint, faithful to CONTRACT.md in this directory (which marks where it guesses). Tests, the demo and the
 // benchmarks run the provider's production auth and HTTP path against it.
 package emulator
 
@@ -21,7 +21,8 @@ type Options struct {
 	Latency time.Duration
 	// PageSize is the device list's page size when the request has no $top; default 100.
 	PageSize int
-	// MaxPageSize is the largest $top honoured (larger values are clamped); default 1000.
+	// MaxPageSize is the largest page served: a larger $top (up to 999, the most Graph accepts) is served in pages of
+	// this size, as Graph may page below $top; default 999.
 	MaxPageSize int
 	// MaxTokensPerUser is how many hardware OATH methods one user may hold; default 5.
 	MaxTokensPerUser int

@@ -16,9 +16,6 @@ import (
 	"time"
 )
 
-// GraphScope is the only scope the token endpoint grants.
-const GraphScope = "https://graph.microsoft.com/.default"
-
 const (
 	tokenLifetime       = 3599 * time.Second
 	clientAssertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
@@ -105,9 +102,9 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 			"Application with identifier '%s' was not found in the directory '%s'.", id, tenant)
 		return
 	}
-	if !graphScopeOnly(form.Get("scope")) {
+	if !s.graphScopeOnly(form.Get("scope"), r.Host) {
 		entraError(w, http.StatusBadRequest, "invalid_scope", 1002012,
-			"The provided value for scope is not valid. Client credential flows must request %s only.", GraphScope)
+			"The provided value for scope is not valid. Client credential flows must request %s only.", s.Scope())
 		return
 	}
 	if code, msg := s.authenticateClient(form.Get("client_secret"), form.Get("client_assertion_type"),
@@ -132,13 +129,19 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// graphScopeOnly accepts the Graph .default scope, alongside the OIDC scopes MSAL always appends.
-func graphScopeOnly(scope string) bool {
+// Scope is the token scope of the emulated Graph: its own root, as a client derives it from the Graph host it calls.
+// The emulator grants no token for https://graph.microsoft.com, so a client that would send such a token elsewhere
+// fails against it.
+func (s *Server) Scope() string { return s.url + "/.default" }
+
+// graphScopeOnly accepts the emulated Graph's .default scope (by the emulator's URL or by the host the client
+// reached it at), alongside the OIDC scopes MSAL always appends.
+func (s *Server) graphScopeOnly(scope, host string) bool {
 	n := 0
 	for _, sc := range strings.Fields(scope) {
 		switch sc {
 		case "openid", "profile", "offline_access":
-		case GraphScope:
+		case s.Scope(), "https://" + host + "/.default":
 			n++
 		default:
 			return false

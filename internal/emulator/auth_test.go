@@ -48,6 +48,7 @@ func TestTokenEndpoint(t *testing.T) {
 	}{
 		"unknown client": {"client_id", "11111111-1111-1111-1111-111111111111", 400, "unauthorized_client"},
 		"other scope":    {"scope", "https://management.azure.com/.default", 400, "invalid_scope"},
+		"global Graph":   {"scope", "https://graph.microsoft.com/.default", 400, "invalid_scope"},
 		"other grant":    {"grant_type", "password", 400, "unsupported_grant_type"},
 		"no credential":  {"client_secret", "", 401, "invalid_client"},
 	} {
@@ -73,8 +74,8 @@ func TestTokenEndpoint(t *testing.T) {
 	if status, body := decode(t, resp); status != 400 || !strings.Contains(body["error_description"].(string), "AADSTS90002") {
 		t.Fatalf("unknown tenant: %d %v", status, body)
 	}
-	if got := e.srv.Requests()["POST /{tenant}/oauth2/v2.0/token"]; got != 6 {
-		t.Fatalf("token calls counted %d, want 6", got)
+	if got := e.srv.Requests()["POST /{tenant}/oauth2/v2.0/token"]; got != 7 {
+		t.Fatalf("token calls counted %d, want 7", got)
 	}
 }
 
@@ -106,7 +107,7 @@ func azOptions(t *testing.T, srv *Server) azcore.ClientOptions {
 // graphCall proves a token from azidentity is accepted by Graph.
 func graphCall(t *testing.T, e *env, cred azcore.TokenCredential) {
 	t.Helper()
-	tok, err := cred.GetToken(context.Background(), policy.TokenRequestOptions{Scopes: []string{GraphScope}})
+	tok, err := cred.GetToken(context.Background(), policy.TokenRequestOptions{Scopes: []string{e.srv.Scope()}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +131,7 @@ func TestAzidentityClientSecret(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = wrong.GetToken(context.Background(), policy.TokenRequestOptions{Scopes: []string{GraphScope}})
+	_, err = wrong.GetToken(context.Background(), policy.TokenRequestOptions{Scopes: []string{e.srv.Scope()}})
 	if err == nil || !strings.Contains(err.Error(), "AADSTS7000215") {
 		t.Fatalf("wrong secret: %v", err)
 	}
@@ -171,7 +172,7 @@ func TestAzidentityClientCertificate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := unknown.GetToken(context.Background(), policy.TokenRequestOptions{Scopes: []string{GraphScope}}); err == nil ||
+	if _, err := unknown.GetToken(context.Background(), policy.TokenRequestOptions{Scopes: []string{e.srv.Scope()}}); err == nil ||
 		!strings.Contains(err.Error(), "AADSTS700027") {
 		t.Fatalf("unregistered certificate: %v", err)
 	}
@@ -190,7 +191,7 @@ func TestAzidentityClientCertificate(t *testing.T) {
 		"wrong audience":   {"PS256", key, with(valid, "aud", "https://login.microsoftonline.com/x"), "AADSTS700016"},
 		"wrong subject":    {"RS256", key, with(valid, "sub", "someone"), "AADSTS700021"},
 	} {
-		form := url.Values{"grant_type": {"client_credentials"}, "client_id": {o.ClientID}, "scope": {GraphScope},
+		form := url.Values{"grant_type": {"client_credentials"}, "client_id": {o.ClientID}, "scope": {e.srv.Scope()},
 			"client_assertion_type": {clientAssertionType}, "client_assertion": {signJWT(t, tc.alg, cert, tc.key, tc.claims)}}
 		status, body := e.tokenRequest(form)
 		if tc.code == "" && status != 200 || tc.code != "" && (status != 401 || !strings.HasPrefix(body["error_description"].(string), tc.code)) {
@@ -238,7 +239,7 @@ func TestFederatedAssertion(t *testing.T) {
 	e := start(t, Options{})
 	o := e.srv.Options()
 	const oidc = "eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJodHRwczovL3Rva2VuLmFjdGlvbnMuZ2l0aHVidXNlcmNvbnRlbnQuY29tIn0.c2ln"
-	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {o.ClientID}, "scope": {GraphScope},
+	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {o.ClientID}, "scope": {e.srv.Scope()},
 		"client_assertion_type": {clientAssertionType}, "client_assertion": {oidc}}
 	if status, body := e.tokenRequest(form); status != 401 || !strings.Contains(body["error_description"].(string), "AADSTS700213") {
 		t.Fatalf("without a federated hook: %d %v", status, body)

@@ -20,7 +20,9 @@ const (
 	maxSecret  = 128
 )
 
-var secretPattern = regexp.MustCompile(`^[A-Za-z2-7]+=*$`)
+// secretPattern is canonical Base32 as Microsoft's samples send it: upper case, no '=' padding. Entra's upload page
+// also allows lower case; the emulator is stricter so that a client that does not normalise seeds fails here.
+var secretPattern = regexp.MustCompile(`^[A-Z2-7]+$`)
 
 // writable maps the device properties a client may send to where they are stored.
 func writable(d *Device, prop string) any {
@@ -83,7 +85,7 @@ func validateDevice(d Device) error {
 		}
 	}
 	if len(d.SecretKey) > maxSecret || !secretPattern.MatchString(d.SecretKey) || decodeSecret(d.SecretKey) != nil {
-		return invalidRequest("Property 'secretKey' must be Base32 (A-Z, a-z, 2-7, optional '=' padding), at most %d characters.", maxSecret)
+		return invalidRequest("Property 'secretKey' must be Base32 (A-Z, 2-7, no '=' padding), at most %d characters.", maxSecret)
 	}
 	switch {
 	case d.TimeIntervalInSeconds == 0:
@@ -97,7 +99,7 @@ func validateDevice(d Device) error {
 }
 
 func decodeSecret(secret string) error {
-	_, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(strings.ToUpper(strings.TrimRight(secret, "=")))
+	_, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(secret)
 	return err
 }
 

@@ -26,7 +26,8 @@ func TestCreateDeviceValidation(t *testing.T) {
 		"interval 45":        {"timeIntervalInSeconds", 45, "invalidRequest"},
 		"upper-case hash":    {"hashFunction", "HMACSHA1", "invalidRequest"},
 		"read-only status":   {"status", "activated", "BadRequest"},
-		"lower-case padded":  {"secretKey", "jbswy3dpehpk3pxp====", ""},
+		"lower-case secret":  {"secretKey", "jbswy3dpehpk3pxp", "invalidRequest"},
+		"padded secret":      {"secretKey", "JBSWY3DPEHPK3PXP====", "invalidRequest"},
 		"string interval":    {"timeIntervalInSeconds", "60", ""},
 		"default hash":       {"hashFunction", nil, ""},
 		"sha256":             {"hashFunction", "hmacsha256", ""},
@@ -53,8 +54,8 @@ func TestCreateDeviceValidation(t *testing.T) {
 			t.Errorf("%s: %v", name, body)
 		}
 	}
-	if got := len(e.srv.Devices()); got != 6 {
-		t.Fatalf("%d devices stored, want 6", got)
+	if got := len(e.srv.Devices()); got != 5 {
+		t.Fatalf("%d devices stored, want 5", got)
 	}
 	status, body := e.do("POST", devices, "{not json")
 	want(t, "bad JSON", status, body, http.StatusBadRequest, "BadRequest")
@@ -145,8 +146,15 @@ func TestListPagingFilterSelect(t *testing.T) {
 	if len(items) != 25 || len(seen) != 25 || pages != 3 {
 		t.Fatalf("default paging: %d items (%d distinct) in %d pages", len(items), len(seen), pages)
 	}
-	if _, pages := e.pages(devices + "?$top=500"); pages != 2 {
-		t.Fatalf("$top above the maximum was not clamped to 20: %d pages", pages)
+	if _, pages := e.pages(devices + "?$top=999"); pages != 2 {
+		t.Fatalf("$top above the page size was not served in pages of 20: %d pages", pages)
+	}
+	for _, top := range []string{"1000", "0", "-1", "abc"} {
+		status, body := e.do("GET", devices+"?$top="+top, nil)
+		want(t, "$top="+top, status, body, http.StatusBadRequest, "Request_BadRequest")
+		if msg := body["error"].(map[string]any)["message"]; msg != "Invalid page size specified: '"+top+"'. Must be between 1 and 999 inclusive." {
+			t.Errorf("$top=%s: message %q", top, msg)
+		}
 	}
 
 	q := url.Values{"$filter": {"status eq 'assigned' and assignedTo/id eq '" + e.alice.ID + "'"}, "$select": {"serialNumber,status"}, "$top": {"2"}}
@@ -175,7 +183,7 @@ func TestListPagingFilterSelect(t *testing.T) {
 			t.Errorf("%s: %d items, want %d", filter, len(items), n)
 		}
 	}
-	for _, q := range []string{"$filter=serialNumber ne 'x'", "$filter=displayName eq 'x'", "$select=nope", "$top=0"} {
+	for _, q := range []string{"$filter=serialNumber ne 'x'", "$filter=displayName eq 'x'", "$select=nope"} {
 		status, body := e.do("GET", devices+"?"+strings.ReplaceAll(q, " ", "%20"), nil)
 		want(t, q, status, body, http.StatusBadRequest, "BadRequest")
 	}

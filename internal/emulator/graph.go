@@ -12,7 +12,7 @@ const (
 	policyPath  = "/beta/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/hardwareOath"
 )
 
-// Permission sets from graph-api.md section 6: any one permission of a set authorises the call.
+// Permission sets from CONTRACT.md (Permissions): any one permission of a set authorises the call.
 var (
 	readDevices  = []string{PermPolicyReadAll, PermPolicyReadWriteAuthMethod}
 	writeDevices = []string{PermPolicyReadWriteAuthMethod}

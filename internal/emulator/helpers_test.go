@@ -69,7 +69,7 @@ func (e *env) tokenRequest(form url.Values) (int, map[string]any) {
 func (e *env) secretForm() url.Values {
 	o := e.srv.Options()
 	return url.Values{"grant_type": {"client_credentials"}, "client_id": {o.ClientID},
-		"client_secret": {o.ClientSecret}, "scope": {GraphScope + " openid profile offline_access"}}
+		"client_secret": {o.ClientSecret}, "scope": {e.srv.Scope() + " openid profile offline_access"}}
 }
 
 func (e *env) newToken() string {

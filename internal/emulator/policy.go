@@ -8,7 +8,7 @@ import (
 
 const policyType = "#microsoft.graph.hardwareOathAuthenticationMethodConfiguration"
 
-// defaultPolicy is the configuration DELETE restores (graph-api.md section 13).
+// defaultPolicy is the configuration DELETE restores (CONTRACT.md, Policy).
 func defaultPolicy() Policy {
 	return Policy{
 		State:          "disabled",

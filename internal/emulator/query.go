@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"encoding/base64"
+	"net/http"
 	"net/url"
 	"regexp"
 	"slices"
@@ -77,14 +78,19 @@ func parseSelect(sel string) (map[string]bool, error) {
 	return props, nil
 }
 
-// pageSize reads $top: the default page size when absent, clamped to the maximum.
+// maxTop is the largest $top directory collections accept; Graph refuses larger values instead of clamping them.
+const maxTop = 999
+
+// pageSize reads $top: the default page size when absent. Values outside 1..999 are refused as Graph refuses them;
+// accepted values above MaxPageSize are served in pages of MaxPageSize (server-driven paging).
 func (s *Server) pageSize(top string) (int, error) {
 	if top == "" {
 		return s.opts.PageSize, nil
 	}
 	n, err := strconv.Atoi(top)
-	if err != nil || n < 1 {
-		return 0, badRequest("Invalid $top value '%s': it must be a positive integer.", top)
+	if err != nil || n < 1 || n > maxTop {
+		return 0, newError(http.StatusBadRequest, "Request_BadRequest",
+			"Invalid page size specified: '%s'. Must be between 1 and %d inclusive.", top, maxTop)
 	}
 	return min(n, s.opts.MaxPageSize), nil
 }

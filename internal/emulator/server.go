@@ -104,7 +104,7 @@ func withDefaults(o Options) Options {
 	setDefault(&o.ClientID, DefaultClientID)
 	setDefault(&o.ClientSecret, DefaultClientSecret)
 	setDefault(&o.PageSize, 100)
-	setDefault(&o.MaxPageSize, 1000)
+	setDefault(&o.MaxPageSize, maxTop)
 	setDefault(&o.MaxTokensPerUser, 5)
 	setDefault(&o.ActivationWindowSteps, 1)
 	setDefault(&o.Seed, 1)

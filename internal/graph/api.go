@@ -24,18 +24,17 @@ const (
 	HashSHA256 = "hmacsha256"
 )
 
-// GraphScope is the default token scope. It is always requested explicitly: kiota would otherwise derive the scope
-// from the request host, which is wrong for an emulator or a proxy in front of Graph.
-const GraphScope = "https://graph.microsoft.com/.default"
-
 // Config configures a Client.
 type Config struct {
 	// Endpoint is the Graph root without version, e.g. https://graph.microsoft.com. The client appends /beta.
 	Endpoint string
 	// Credential signs every request (azidentity).
 	Credential azcore.TokenCredential
-	// Scope is the token scope of the cloud's Graph; default GraphScope (the global service).
+	// Scope is the token scope; default "https://<Endpoint's host>/.default", so that a token is only ever requested
+	// for the host it is sent to.
 	Scope string
+	// Cloud names the national cloud ("usgovernment", "china") for errors to mention; "" for the global service.
+	Cloud string
 	// UserAgent is sent on every request, e.g. "terraform-provider-entraoath/1.2.3 terraform/1.11.4".
 	UserAgent string
 	// MaxRetries bounds retries of throttled (429) and unavailable (503) responses, and for methods other than POST

@@ -29,6 +29,7 @@ const (
 type Client struct {
 	adapter   abs.RequestAdapter
 	userAgent string
+	cloud     string
 }
 
 // New builds a Client. It does not contact Graph.
@@ -42,7 +43,7 @@ func New(cfg Config) (*Client, error) {
 	}
 	scope := cfg.Scope
 	if scope == "" {
-		scope = GraphScope
+		scope = "https://" + endpoint.Host + "/.default"
 	}
 	// kiota silently sends no token to hosts outside this list; it compares host names without the port.
 	auth, err := azauth.NewAzureIdentityAuthenticationProviderWithScopesAndValidHosts(
@@ -58,7 +59,7 @@ func New(cfg Config) (*Client, error) {
 		return nil, fmt.Errorf("graph: %w", err)
 	}
 	adapter.SetBaseUrl(endpoint.String() + "/beta")
-	return &Client{adapter: adapter, userAgent: cfg.UserAgent}, nil
+	return &Client{adapter: adapter, userAgent: cfg.UserAgent, cloud: cfg.Cloud}, nil
 }
 
 func newHTTPClient(cfg Config) *http.Client {
@@ -127,7 +128,11 @@ func (c *Client) send(ctx context.Context, r call, into serialization.ParsableFa
 		res, err = c.adapter.Send(ctx, ri, into, errorMapping)
 	}
 	if err != nil {
-		return nil, r.fail(err, ex)
+		err = r.fail(err, ex)
+		if ge, ok := err.(*Error); ok {
+			ge.Cloud = c.cloud
+		}
+		return nil, err
 	}
 	return res, nil
 }

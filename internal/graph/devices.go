@@ -11,8 +11,8 @@ import (
 const (
 	devicesPath = "/directory/authenticationMethodDevices/hardwareOathDevices"
 	devicePath  = devicesPath + "/{id}"
-	// devicePageSize asks for large pages; Graph caps $top at its own maximum and pages beyond it.
-	devicePageSize = "1000"
+	// devicePageSize asks for the largest page directory collections accept: Graph refuses a $top above 999.
+	devicePageSize = "999"
 )
 
 // ListDevices lists the tenant's inventory, following every @odata.nextLink.

@@ -127,7 +127,7 @@ func TestCreateDeviceAssigned(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// graph-api.md: the docs disagree on "assigned" vs "available" here; both must read fine.
+	// CONTRACT.md: the docs disagree on "assigned" vs "available" here; both must read fine.
 	if got.Status != graph.StatusAssigned && got.Status != graph.StatusAvailable {
 		t.Fatalf("status = %q", got.Status)
 	}

@@ -6,19 +6,21 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"regexp"
+	"strings"
 
 	"github.com/microsoftgraph/msgraph-sdk-go/models/odataerrors"
 )
 
 // Error is a failed Graph call: HTTP status, Graph's error code and message, and the request-id to quote to support.
-// Message is Graph's text with anything that looks like a secret removed.
+// Message is Graph's text, replaced by a note when it quotes part of a seed or code the call sent.
 type Error struct {
 	Operation  string // what was attempted, e.g. "create hardware OATH device"
 	StatusCode int
 	Code       string
 	Message    string
 	RequestID  string
+	// Cloud is the national cloud the client is configured for ("usgovernment", "china"); "" for the global service.
+	Cloud string
 }
 
 func (e *Error) Error() string {
@@ -81,7 +83,12 @@ func (r call) fail(err error, ex *exchange) error {
 	if e.Message == "" {
 		e.Message = http.StatusText(e.StatusCode)
 	}
-	e.Code, e.Message = scrub(e.Code, r.secrets), scrub(e.Message, r.secrets)
+	if quotesSecret(e.Message, r.secrets) {
+		e.Message = withheldMessage
+	}
+	if quotesSecret(e.Code, r.secrets) {
+		e.Code = ""
+	}
 	return e
 }
 
@@ -99,14 +106,34 @@ func innerRequestID(inner odataerrors.InnerErrorable) string {
 	return ""
 }
 
-// scrub removes values we sent (secret key, verification code) in case Graph echoes the request in a message.
-func scrub(s string, secrets []string) string {
+// secretRun is the shortest part of a sent secret that counts as quoting it: a message holding 8 characters of a
+// seed in a row gives away 40 of its bits. A verification code (6 digits) is shorter: it counts whole.
+const secretRun = 8
+
+// withheldMessage replaces Graph's message when it quotes a secret of the request.
+const withheldMessage = "(Graph's message is not shown: it quoted part of the seed or verification code that was sent)"
+
+// quotesSecret reports whether s holds, in any letter case, a run of secretRun characters of one of the values we
+// sent (secret key, verification code), or the whole value when it is shorter. Graph may echo a request's values,
+// in full or cut, in its message; such a message is dropped rather than patched.
+func quotesSecret(s string, secrets []string) bool {
+	if s == "" || len(secrets) == 0 {
+		return false
+	}
+	s = strings.ToLower(s)
 	for _, secret := range secrets {
-		if secret != "" {
-			s = regexp.MustCompile("(?i)"+regexp.QuoteMeta(secret)).ReplaceAllLiteralString(s, "[redacted]")
+		if secret == "" {
+			continue
+		}
+		secret = strings.ToLower(secret)
+		n := min(secretRun, len(secret))
+		for i := 0; i+n <= len(secret); i++ {
+			if strings.Contains(s, secret[i:i+n]) {
+				return true
+			}
 		}
 	}
-	return s
+	return false
 }
 
 func deref(s *string) string {

@@ -9,7 +9,7 @@ import (
 // NewSharedReads wraps api so that, for the lifetime of the returned value (one provider configuration, that is
 // one Terraform command's walk), device reads share one listing of the inventory and user reads are remembered.
 //
-//   - The first GetDevice lists the whole inventory (ListDevices pages at $top=1000); concurrent first reads wait
+//   - The first GetDevice lists the whole inventory (ListDevices pages at $top=999); concurrent first reads wait
 //     for that one listing. Later GetDevice calls are answered from it.
 //   - Every write to a device through the wrapper (update, delete, assign, activate, deactivate, unassign) marks
 //     the device written before the call is sent: from then on its reads go to Graph, so a read after a write never

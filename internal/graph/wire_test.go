@@ -54,7 +54,7 @@ func TestFailBuildsScrubbedErrors(t *testing.T) {
 			"innerError":{"date":"2024-05-26T01:12:14","request-id":"body-id"}}}`,
 			odataerrors.CreateODataErrorFromDiscriminatorValue),
 		ex:       exchange{status: 400, requestID: "header-id"},
-		wantCode: "invalidRequest", wantMsg: "bad key [redacted] / code [redacted]", wantReqID: "body-id",
+		wantCode: "invalidRequest", wantMsg: withheldMessage, wantReqID: "body-id",
 	}, {
 		name: "innerError requestId",
 		err: parse[error](t, `{"error":{"code":"TooManyRequests","message":"Please retry again later.","innerError":{"requestId":"camel-id"}}}`,

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
 	"strings"
 
@@ -70,10 +69,10 @@ type providerData struct {
 }
 
 // cloudEndpoints maps the environment names of the azuread/azurerm providers to their authority and Graph hosts.
-var cloudEndpoints = map[string]struct{ authority, graph, scope string }{
-	"public":       {"https://login.microsoftonline.com/", "https://graph.microsoft.com", "https://graph.microsoft.com/.default"},
-	"usgovernment": {"https://login.microsoftonline.us/", "https://graph.microsoft.us", "https://graph.microsoft.us/.default"},
-	"china":        {"https://login.chinacloudapi.cn/", "https://microsoftgraph.chinacloudapi.cn", "https://microsoftgraph.chinacloudapi.cn/.default"},
+var cloudEndpoints = map[string]struct{ authority, graph string }{
+	"public":       {"https://login.microsoftonline.com/", "https://graph.microsoft.com"},
+	"usgovernment": {"https://login.microsoftonline.us/", "https://graph.microsoft.us"},
+	"china":        {"https://login.chinacloudapi.cn/", "https://microsoftgraph.chinacloudapi.cn"},
 }
 
 // signInPrecedence ends every sign-in error, so the user sees why a method was (or was not) chosen.
@@ -104,7 +103,12 @@ func (p *entraOATHProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 			"5. **Azure CLI**: `use_cli` (true by default): the account of `az login`, in `tenant_id` when set.\n\n" +
 			"The provider signs in when Terraform configures it, so a missing or wrong input fails the plan with an error " +
 			"naming the method and the input. Debug logs (`TF_LOG_PROVIDER=DEBUG`) record each Graph call's method, path " +
-			"template, status, request-id and duration, never bodies or secrets.",
+			"template, status, request-id and duration, never bodies or secrets. `TF_LOG_SDK_PROTO_DATA_DIR`, however, makes " +
+			"the plugin SDK write every protocol message to disk, configurations with seeds and secrets included: the " +
+			"provider warns when it is set.\n\n" +
+			"`graph_endpoint` and `authority_host` may name hosts outside the chosen cloud only when `" +
+			allowCustomEndpointsEnv + "=true` is set in the provider's environment, never from the configuration; " +
+			"the provider then warns at every plan and apply.",
 		Attributes: map[string]schema.Attribute{
 			"tenant_id": schema.StringAttribute{
 				MarkdownDescription: "The Entra ID tenant (directory) id. Required for certificate, secret and OIDC sign-in; " +
@@ -164,7 +168,8 @@ func (p *entraOATHProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 			},
 			"oidc_request_url": schema.StringAttribute{
 				MarkdownDescription: "The URL of a token service that issues the ID token for OIDC sign-in, called with " +
-					"`oidc_request_token` as bearer token and `audience=api://AzureADTokenExchange`. Can also be set with " +
+					"`oidc_request_token` as bearer token and `audience=api://AzureADTokenExchange`; it must be `https://` " +
+					"(`http://` only for a loopback host such as `localhost`). Can also be set with " +
 					"`ARM_OIDC_REQUEST_URL`; in GitHub Actions it defaults to `ACTIONS_ID_TOKEN_REQUEST_URL`, which jobs " +
 					"with `permissions: id-token: write` get.",
 				Optional: true,
@@ -204,18 +209,26 @@ func (p *entraOATHProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 			},
 			"environment": schema.StringAttribute{
 				MarkdownDescription: "The cloud: `public` (default), `usgovernment` or `china`. Can also be set with `ARM_ENVIRONMENT`. " +
-					"Microsoft documents the hardware OATH APIs for the global service only.",
+					"Microsoft documents the token inventory and user-method APIs (the token and assignment resources and the " +
+					"data sources) for the global service only; in `usgovernment` and `china` the provider warns at " +
+					"configuration and names the cloud when Graph refuses such a call. The policy resource is documented in " +
+					"every cloud.",
 				Optional:   true,
 				Validators: []validator.String{stringvalidator.OneOf("public", "usgovernment", "china")},
 			},
 			"graph_endpoint": schema.StringAttribute{
 				MarkdownDescription: "Overrides the Microsoft Graph root URL (HTTPS, without `/beta`), e.g. for a local emulator. " +
-					"Can also be set with `ENTRAOATH_GRAPH_ENDPOINT`.",
+					"Can also be set with `ENTRAOATH_GRAPH_ENDPOINT`. A host other than the cloud's Graph is used only when " +
+					"`" + allowCustomEndpointsEnv + "=true` is set in the provider's environment (see " +
+					"[Custom endpoints](#custom-endpoints)); the provider then requests its token for that host " +
+					"(`https://<host>/.default`).",
 				Optional: true,
 			},
 			"authority_host": schema.StringAttribute{
 				MarkdownDescription: "Overrides the Entra ID authority host URL (HTTPS) for certificate, secret and OIDC sign-in. " +
-					"Can also be set with `ENTRAOATH_AUTHORITY_HOST`.",
+					"Can also be set with `ENTRAOATH_AUTHORITY_HOST`. A host other than the cloud's authority is used only " +
+					"when `" + allowCustomEndpointsEnv + "=true` is set in the provider's environment (see " +
+					"[Custom endpoints](#custom-endpoints)).",
 				Optional: true,
 			},
 			"max_retries": schema.Int64Attribute{
@@ -262,24 +275,20 @@ func (p *entraOATHProvider) Configure(ctx context.Context, req provider.Configur
 		return
 	}
 
-	env := stringSetting(cfg.Environment, "ARM_ENVIRONMENT", "public")
-	endpoints, ok := cloudEndpoints[strings.ToLower(env)]
+	env := strings.ToLower(stringSetting(cfg.Environment, "ARM_ENVIRONMENT", "public"))
+	endpoints, ok := cloudEndpoints[env]
 	if !ok {
 		resp.Diagnostics.AddAttributeError(path.Root("environment"), "Invalid Environment",
 			fmt.Sprintf("The environment %q (from configuration or ARM_ENVIRONMENT) is not one of public, usgovernment, china.", env))
 		return
 	}
-	graphEndpoint := stringSetting(cfg.GraphEndpoint, "ENTRAOATH_GRAPH_ENDPOINT", endpoints.graph)
-	authorityHost := stringSetting(cfg.AuthorityHost, "ENTRAOATH_AUTHORITY_HOST", endpoints.authority)
-	for _, s := range []struct{ attr, env, value string }{
-		{"graph_endpoint", "ENTRAOATH_GRAPH_ENDPOINT", graphEndpoint},
-		{"authority_host", "ENTRAOATH_AUTHORITY_HOST", authorityHost},
-	} {
-		if u, err := url.Parse(s.value); err != nil || u.Scheme != "https" || u.Host == "" {
-			resp.Diagnostics.AddAttributeError(path.Root(s.attr), "Invalid Endpoint URL",
-				fmt.Sprintf("%s (or %s) must be an absolute https:// URL; got %q. Graph and Entra ID are only reachable over HTTPS.", s.attr, s.env, s.value))
-		}
+	graphEndpoint := endpointSetting(cfg.GraphEndpoint, "graph_endpoint", "ENTRAOATH_GRAPH_ENDPOINT", endpoints.graph)
+	authorityHost := endpointSetting(cfg.AuthorityHost, "authority_host", "ENTRAOATH_AUTHORITY_HOST", endpoints.authority)
+	for _, e := range []endpoint{graphEndpoint, authorityHost} {
+		e.check(env, &resp.Diagnostics)
 	}
+	warnEnvironment(env, &resp.Diagnostics)
+	warnProtoDump(&resp.Diagnostics)
 	maxRetries := 3
 	if !cfg.MaxRetries.IsNull() && !cfg.MaxRetries.IsUnknown() {
 		maxRetries = int(cfg.MaxRetries.ValueInt64())
@@ -287,6 +296,8 @@ func (p *entraOATHProvider) Configure(ctx context.Context, req provider.Configur
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	// The token is for the Graph host actually called: a token for Microsoft Graph never goes to another host.
+	scope := "https://" + graphEndpoint.url.Host + "/.default"
 
 	cred, method, err := credentials.New(credentials.Settings{
 		TenantID:                  configured(cfg.TenantID),
@@ -305,9 +316,9 @@ func (p *entraOATHProvider) Configure(ctx context.Context, req provider.Configur
 		MSIEndpoint:               configured(cfg.MSIEndpoint),
 		UseCLI:                    configuredBool(cfg.UseCLI),
 	}, credentials.Options{
-		AuthorityHost: authorityHost,
+		AuthorityHost: authorityHost.value,
 		// A custom authority has no public instance metadata; discovery would hang trying to reach the public cloud.
-		DisableInstanceDiscovery: authorityHost != endpoints.authority,
+		DisableInstanceDiscovery: authorityHost.value != endpoints.authority,
 	})
 	var inputErr *credentials.InputError
 	switch {
@@ -324,16 +335,17 @@ func (p *entraOATHProvider) Configure(ctx context.Context, req provider.Configur
 	// Signing in now turns a wrong input into one clear error here, instead of one per resource; the token is
 	// cached by the credential for the Graph calls that follow.
 	tflog.Info(ctx, "Signing in to Microsoft Entra ID", map[string]any{"method": string(method)})
-	if _, err := cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{endpoints.scope}}); err != nil {
+	if _, err := cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{scope}}); err != nil {
 		resp.Diagnostics.AddError("Unable to Sign In to Microsoft Entra ID",
 			fmt.Sprintf("Signing in with %s got no token for Microsoft Graph:\n\n%s\n\n%s", method, err, signInPrecedence))
 		return
 	}
 	p.configureClient(req, resp, graph.Config{
-		Endpoint:   graphEndpoint,
+		Endpoint:   graphEndpoint.value,
 		Credential: cred,
-		Scope:      endpoints.scope,
+		Scope:      scope,
 		MaxRetries: maxRetries,
+		Cloud:      sovereignCloud(env),
 	})
 }
 

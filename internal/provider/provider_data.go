@@ -3,6 +3,7 @@ package provider
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"sync"
 
@@ -49,16 +50,20 @@ func (c *serialClaims) claim(serial string) bool {
 	return true
 }
 
-// permission is the least Graph application permission and the least Entra role graph-api.md lists for a call.
-type permission struct{ graphPermission, role string }
+// permission is the least Graph application permission and the least Entra role CONTRACT.md lists for a call;
+// globalOnly marks the token APIs Microsoft documents for the global service only.
+type permission struct {
+	graphPermission, role string
+	globalOnly            bool
+}
 
 var (
-	permInventoryRead  = permission{"Policy.Read.All", "Global Reader or Authentication Policy Administrator"}
-	permInventoryWrite = permission{"Policy.ReadWrite.AuthenticationMethod", "Authentication Policy Administrator"}
-	permUserMethods    = permission{"UserAuthenticationMethod.ReadWrite.All", "Authentication Administrator (Privileged Authentication Administrator for admin users)"}
-	permUserRead       = permission{"User.Read.All", "Directory Readers"}
-	permPolicyRead     = permission{"Policy.Read.AuthenticationMethod", "Global Reader or Authentication Policy Administrator"}
-	permPolicyWrite    = permission{"Policy.ReadWrite.AuthenticationMethod", "Authentication Policy Administrator"}
+	permInventoryRead  = permission{"Policy.Read.All", "Global Reader or Authentication Policy Administrator", true}
+	permInventoryWrite = permission{"Policy.ReadWrite.AuthenticationMethod", "Authentication Policy Administrator", true}
+	permUserMethods    = permission{"UserAuthenticationMethod.ReadWrite.All", "Authentication Administrator (Privileged Authentication Administrator for admin users)", true}
+	permUserRead       = permission{"User.Read.All", "Directory Readers", false}
+	permPolicyRead     = permission{"Policy.Read.AuthenticationMethod", "Global Reader or Authentication Policy Administrator", false}
+	permPolicyWrite    = permission{"Policy.ReadWrite.AuthenticationMethod", "Authentication Policy Administrator", false}
 )
 
 // addGraphError adds an error diagnostic for a failed Graph call: what was attempted, what the user can do, and
@@ -74,6 +79,9 @@ func graphErrorDetail(attempted string, perm permission, err error) string {
 	if !errors.As(err, &ge) {
 		fmt.Fprintf(&b, "Error: %s", err)
 		return b.String()
+	}
+	if perm.globalOnly && ge.Cloud != "" && ge.StatusCode < http.StatusInternalServerError && !graph.IsThrottled(err) {
+		b.WriteString(cloudRefusalDetail(ge.Cloud))
 	}
 	switch {
 	case graph.IsForbidden(err):

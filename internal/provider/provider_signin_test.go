@@ -76,6 +76,7 @@ func newTestClientCertificate() (*testCertificate, error) {
 // pem is the certificate followed by its unencrypted PKCS#8 key, as `az ad sp create-for-rbac --create-cert` writes.
 func (c *testCertificate) pem(t *testing.T) []byte {
 	t.Helper()
+	testAccRequireEmulator(t) // TestMain makes the certificate only for acceptance tests
 	key, err := x509.MarshalPKCS8PrivateKey(c.key)
 	if err != nil {
 		t.Fatal(err)
@@ -88,6 +89,7 @@ func (c *testCertificate) pem(t *testing.T) []byte {
 // The Go module graph has no PKCS#12 encoder, so openssl writes it.
 func (c *testCertificate) pfx(t *testing.T, password string) []byte {
 	t.Helper()
+	testAccRequireEmulator(t) // TestMain makes the certificate only for acceptance tests
 	openssl, err := exec.LookPath("openssl")
 	if err != nil {
 		t.Skip("openssl is needed to write a PKCS#12 file:", err)
@@ -113,6 +115,7 @@ func (c *testCertificate) pfx(t *testing.T, password string) []byte {
 // more. Ambient CI variables (GitHub Actions, Azure Pipelines, managed identity hosts) cannot leak into a test.
 func testAccSignInEnv(t *testing.T, set map[string]string) {
 	t.Helper()
+	testAccRequireEmulator(t)
 	for _, k := range []string{
 		"ARM_CLIENT_SECRET", "ARM_CLIENT_CERTIFICATE_PATH", "ARM_CLIENT_CERTIFICATE", "ARM_CLIENT_CERTIFICATE_PASSWORD",
 		"ARM_USE_OIDC", "ARM_OIDC_TOKEN", "ARM_OIDC_TOKEN_FILE_PATH", "TFC_WORKLOAD_IDENTITY_TOKEN_PATH",
@@ -166,6 +169,7 @@ func (h *hits) check(what string) func() error {
 // the test ends, and counts it in h.
 func testAccFederatedToken(t *testing.T, h *hits) string {
 	t.Helper()
+	testAccRequireEmulator(t)
 	seg := func(v any) string {
 		b, _ := json.Marshal(v)
 		return base64.RawURLEncoding.EncodeToString(b)
@@ -189,7 +193,8 @@ func testAccFederatedToken(t *testing.T, h *hits) string {
 // Azure CLI) to hand out.
 func testAccGraphToken(t *testing.T) azcore.AccessToken {
 	t.Helper()
-	tok, err := testAccEmulatorCredential(t).GetToken(context.Background(), policy.TokenRequestOptions{Scopes: []string{graph.GraphScope}})
+	testAccRequireEmulator(t)
+	tok, err := testAccEmulatorCredential(t).GetToken(context.Background(), policy.TokenRequestOptions{Scopes: []string{testEmulator.Scope()}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -329,13 +334,13 @@ func TestAccProviderSignIn_managedIdentity(t *testing.T) {
 	imds := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
 		if r.URL.Path != "/metadata/identity/oauth2/token" || r.Header.Get("Metadata") != "true" ||
-			q.Get("resource") != "https://graph.microsoft.com" || q.Get("client_id") != clientID {
+			q.Get("resource") != testEmulator.URL() || q.Get("client_id") != clientID {
 			http.Error(w, `{"error":"invalid_request"}`, http.StatusBadRequest)
 			return
 		}
 		h.add()
 		testAccEncode(t, w, map[string]string{
-			"access_token": tok.Token, "token_type": "Bearer", "resource": "https://graph.microsoft.com",
+			"access_token": tok.Token, "token_type": "Bearer", "resource": testEmulator.URL(),
 			"expires_in": fmt.Sprint(int(time.Until(tok.ExpiresOn).Seconds())), "expires_on": fmt.Sprint(tok.ExpiresOn.Unix()),
 		})
 	}))
@@ -356,11 +361,11 @@ func TestAccProviderSignIn_azureCLI(t *testing.T) {
 	script := fmt.Sprintf(`#!/bin/sh
 echo "$*" >> %q
 case "$*" in
-"account get-access-token -o json --resource https://graph.microsoft.com --tenant %s") ;;
+"account get-access-token -o json --resource %s --tenant %s") ;;
 *) echo "ERROR: unexpected arguments: $*" >&2; exit 1 ;;
 esac
 printf '%%s' '{"accessToken":"%s","expires_on":%d,"tokenType":"Bearer"}'
-`, calls, testEmulator.Options().TenantID, tok.Token, tok.ExpiresOn.Unix())
+`, calls, testEmulator.URL(), testEmulator.Options().TenantID, tok.Token, tok.ExpiresOn.Unix())
 	if err := os.WriteFile(filepath.Join(dir, "az"), []byte(script), 0o700); err != nil {
 		t.Fatal(err)
 	}

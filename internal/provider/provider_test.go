@@ -53,6 +53,7 @@ func runWithEmulator(m *testing.M) int {
 		"SSL_CERT_FILE":            srv.CAFile(),
 		"ENTRAOATH_GRAPH_ENDPOINT": srv.URL(),
 		"ENTRAOATH_AUTHORITY_HOST": srv.URL() + "/",
+		allowCustomEndpointsEnv:    "true", // the emulator is a host outside every cloud
 		"ARM_TENANT_ID":            opts.TenantID,
 		"ARM_CLIENT_ID":            opts.ClientID,
 		"ARM_CLIENT_SECRET":        opts.ClientSecret,
@@ -70,13 +71,19 @@ func testAccPreCheck(t *testing.T) {
 	}
 }
 
+// testAccRequireEmulator is resource.Test's gate for tests that use the emulator before (or without) it: they run
+// only with TF_ACC set (`make test` sets it).
+func testAccRequireEmulator(t *testing.T) {
+	t.Helper()
+	if testEmulator == nil {
+		t.Skip("acceptance tests need TF_ACC=1")
+	}
+}
+
 // testAccUser adds a fresh member user to the emulator, so parallel tests never share one.
 func testAccUser(t *testing.T) emulator.User {
 	t.Helper()
-	if testEmulator == nil {
-		// The same gate as resource.Test: acceptance tests run only with TF_ACC set (`make test` sets it).
-		t.Skip("acceptance tests need TF_ACC=1")
-	}
+	testAccRequireEmulator(t)
 	n := testAccName(t)
 	return testEmulator.AddUser(emulator.User{UserPrincipalName: n + "@contoso.example", DisplayName: n})
 }

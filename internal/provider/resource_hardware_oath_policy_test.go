@@ -26,7 +26,7 @@ const (
 	testPolicyGroupC   = "33333333-3333-4333-8333-333333333333"
 )
 
-// testDefaultPolicy is what DELETE on the policy restores (graph-api.md section 13).
+// testDefaultPolicy is what DELETE on the policy restores (internal/emulator/CONTRACT.md, Policy).
 func testDefaultPolicy() emulator.Policy {
 	return emulator.Policy{
 		State:          "disabled",

@@ -201,6 +201,9 @@ func Parse(content string, enc Encoding) ([]Token, error) {
 	if enc != EncodingFromHeader && enc != EncodingBase32 && enc != EncodingHex {
 		return nil, fmt.Errorf("unknown seed encoding %q; use %q or %q", enc, EncodingBase32, EncodingHex)
 	}
+	if err := checkSize(content); err != nil {
+		return nil, err
+	}
 	content = strings.TrimPrefix(content, "\ufeff") // Excel writes a UTF-8 byte order mark
 	r := csv.NewReader(strings.NewReader(content))
 	r.Comma = delimiter(content)
@@ -249,6 +252,9 @@ func Parse(content string, enc Encoding) ([]Token, error) {
 				Msg: fmt.Sprintf("serial number %q is also on line %d; each token must appear once", t.SerialNumber, prev)}
 		}
 		seen[t.SerialNumber] = line
+		if len(tokens) == MaxRows {
+			return nil, &Error{Line: line, Msg: tooBig(fmt.Sprintf("more than %d token rows", MaxRows))}
+		}
 		tokens = append(tokens, t)
 	}
 	if h.columns == nil {
@@ -374,4 +380,24 @@ func NormalizeHash(name string) (string, bool) {
 		return totp.HashSHA256, true
 	}
 	return "", false
+}
+
+// Limits of one file, far above a real delivery, so that a wrong file (a log, a database export) fails with a clear
+// message instead of holding a plan's memory.
+const (
+	MaxBytes = 64 << 20 // 64 MiB
+	MaxRows  = 200_000  // token rows, the header not counted
+)
+
+// checkSize refuses content above MaxBytes before any of it is parsed.
+func checkSize(content string) error {
+	if len(content) > MaxBytes {
+		return errors.New(tooBig(fmt.Sprintf("%.1f MiB, more than %d MiB", float64(len(content))/(1<<20), MaxBytes>>20)))
+	}
+	return nil
+}
+
+func tooBig(what string) string {
+	return fmt.Sprintf("the file has %s; one call reads at most %d MiB and %d token rows. Split the file into parts "+
+		"and merge() the maps that parse_token_csv returns for each part", what, MaxBytes>>20, MaxRows)
 }

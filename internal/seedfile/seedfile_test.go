@@ -2,6 +2,7 @@ package seedfile
 
 import (
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -202,5 +203,29 @@ func TestNormalizeHash(t *testing.T) {
 		if got != want || ok != (want != "") {
 			t.Errorf("NormalizeHash(%q) = %q, %v; want %q", in, got, ok, want)
 		}
+	}
+}
+
+// A file over the limits fails with a message naming the limit and how to split, before it fills memory.
+func TestParseSizeLimits(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("serial number,secret key\n")
+	for i := range MaxRows + 1 {
+		fmt.Fprintf(&b, "%d,%s\n", i, seedB32)
+	}
+	rows := b.String()
+	if _, err := Parse(rows[:strings.LastIndex(rows[:len(rows)-1], "\n")+1], EncodingBase32); err != nil {
+		t.Fatalf("%d rows: %v", MaxRows, err)
+	}
+	_, err := Parse(rows, EncodingBase32)
+	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("line %d: the file has more than 200000 token rows", MaxRows+2)) ||
+		!strings.Contains(err.Error(), "Split the file") {
+		t.Fatalf("%d rows: %v", MaxRows+1, err)
+	}
+
+	big := "serial number,secret key\n1," + seedB32 + "\n" + strings.Repeat(" ", MaxBytes)
+	if _, err := Parse(big, EncodingBase32); err == nil || !strings.Contains(err.Error(), "more than 64 MiB") ||
+		!strings.Contains(err.Error(), "Split the file") {
+		t.Fatalf("%d bytes: %v", len(big), err)
 	}
 }

@@ -34,20 +34,35 @@ func invalid(format string, args ...any) error {
 	return fmt.Errorf("%w: "+format, append([]any{ErrInvalidSeed}, args...)...)
 }
 
-// NormalizeBase32 returns the seed upper-cased with spaces, hyphens and '=' padding removed, as Graph expects it.
+// NormalizeBase32 returns the seed upper-cased with spaces, tabs, hyphens and '=' padding removed, as Graph expects
+// it. It runs once per seed of a vendor file, so it makes one pass and allocates only when the seed needs changing.
 func NormalizeBase32(seed string) (string, error) {
-	s := strings.ToUpper(strings.NewReplacer(" ", "", "\t", "", "-", "").Replace(seed))
-	s = strings.TrimRight(s, "=")
+	s := seed
+	if !isCanonicalBase32(seed) {
+		b := make([]byte, 0, len(seed))
+		for i := 0; i < len(seed); i++ {
+			switch c := seed[i]; {
+			case c == ' ' || c == '\t' || c == '-':
+			case c >= 'a' && c <= 'z':
+				b = append(b, c-'a'+'A')
+			default:
+				b = append(b, c)
+			}
+		}
+		s = strings.TrimRight(string(b), "=")
+	}
 	if s == "" {
 		return "", invalid("the seed is empty")
 	}
-	for i, r := range s {
+	n := 0 // characters, not bytes, so the position is right after a non-ASCII character
+	for _, r := range s {
+		n++
 		if (r < 'A' || r > 'Z') && (r < '2' || r > '7') {
 			hint := ""
 			if r >= '0' && r <= '9' || r >= 'A' && r <= 'F' {
 				hint = "; if the vendor file gives the seed in hex, convert it with provider::entraoath::hex_to_base32"
 			}
-			return "", invalid("character %d is not a Base32 letter (A-Z, 2-7)%s", i+1, hint)
+			return "", invalid("character %d is not a Base32 letter (A-Z, 2-7)%s", n, hint)
 		}
 	}
 	if len(s) < MinBase32Length {
@@ -63,9 +78,23 @@ func NormalizeBase32(seed string) (string, error) {
 	return s, nil
 }
 
+// isCanonicalBase32 reports whether seed is already upper-case unpadded Base32, so it needs no copy.
+func isCanonicalBase32(seed string) bool {
+	for i := 0; i < len(seed); i++ {
+		if c := seed[i]; (c < 'A' || c > 'Z') && (c < '2' || c > '7') {
+			return false
+		}
+	}
+	return true
+}
+
+// hexSeparators are the characters vendors put between hex digits. Built once: a Replacer per call allocates
+// kilobytes, which a vendor file of 200,000 seeds turns into gigabytes.
+var hexSeparators = strings.NewReplacer(" ", "", "\t", "", "-", "", ":", "")
+
 // HexToBase32 converts a hex seed (as some vendors ship them) to unpadded upper-case Base32.
 func HexToBase32(hexSeed string) (string, error) {
-	h := strings.NewReplacer(" ", "", "\t", "", "-", "", ":", "").Replace(hexSeed)
+	h := hexSeparators.Replace(hexSeed)
 	h = strings.TrimPrefix(strings.TrimPrefix(h, "0x"), "0X")
 	if h == "" {
 		return "", invalid("the hex seed is empty")

@@ -122,3 +122,29 @@ func TestCodeRejectsBadSettings(t *testing.T) {
 		t.Errorf("hash md5: %v", err)
 	}
 }
+
+// TestNormalizeBase32Allocations bounds the work per seed: parse_token_csv normalises every seed of a vendor file,
+// and a strings.Replacer built per call once cost 1.4 GB for 200,000 rows.
+func TestNormalizeBase32Allocations(t *testing.T) {
+	for seed, limit := range map[string]float64{
+		"JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP":         0, // canonical: returned as is
+		"jbsw y3dp-ehpk 3pxp jbsw y3dp ehpk3pxp==": 2, // one buffer and the string made from it
+	} {
+		if got := testing.AllocsPerRun(100, func() {
+			if _, err := NormalizeBase32(seed); err != nil {
+				t.Fatal(err)
+			}
+		}); got > limit {
+			t.Errorf("NormalizeBase32(%q) allocates %.0f times per call, want at most %.0f", seed, got, limit)
+		}
+	}
+}
+
+func BenchmarkNormalizeBase32(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := NormalizeBase32("jbsw y3dp-ehpk 3pxp jbsw y3dp ehpk3pxp=="); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
