@@ -144,6 +144,42 @@ var badInputCases = []badInputCase{
 		planTime: true,
 	},
 	{
+		// A vendor's spelling, as parse_token_csv accepts it: the error names Graph's.
+		name: "hash function spelt sha1",
+		config: func(_ *testing.T, f badInputFixture) string {
+			return f.tokenConfig(testAccAttr("secret_key", f.seed), testAccAttr("hash_function", "sha1"))
+		},
+		err:      `Invalid Hash Function.*hash_function: "sha1" is not accepted here: use "hmacsha1"`,
+		planTime: true,
+	},
+	{
+		// A vendor's spelling, as parse_token_csv accepts it: the error names Graph's.
+		name: "hash function spelt sha256",
+		config: func(_ *testing.T, f badInputFixture) string {
+			return f.tokenConfig(testAccAttr("secret_key", f.seed), testAccAttr("hash_function", "sha256"))
+		},
+		err:      `Invalid Hash Function.*hash_function: "sha256" is not accepted here: use "hmacsha256"`,
+		planTime: true,
+	},
+	{
+		// A vendor's spelling, as parse_token_csv accepts it: the error names Graph's.
+		name: "hash function spelt SHA-256",
+		config: func(_ *testing.T, f badInputFixture) string {
+			return f.tokenConfig(testAccAttr("secret_key", f.seed), testAccAttr("hash_function", "SHA-256"))
+		},
+		err:      `Invalid Hash Function.*hash_function: "SHA-256" is not accepted here: use "hmacsha256"`,
+		planTime: true,
+	},
+	{
+		// A vendor's spelling, as parse_token_csv accepts it: the error names Graph's.
+		name: "hash function spelt HMAC-SHA1",
+		config: func(_ *testing.T, f badInputFixture) string {
+			return f.tokenConfig(testAccAttr("secret_key", f.seed), testAccAttr("hash_function", "HMAC-SHA1"))
+		},
+		err:      `Invalid Hash Function.*hash_function: "HMAC-SHA1" is not accepted here: use "hmacsha1"`,
+		planTime: true,
+	},
+	{
 		name: "empty serial number",
 		config: func(_ *testing.T, f badInputFixture) string {
 			return testAccTokenConfig("", testAccAttr("manufacturer", "Token2"), testAccAttr("model", "C302-i"), testAccAttr("secret_key", f.seed))

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral/schema"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -59,7 +58,7 @@ func (e *totpCodeEphemeralResource) Schema(_ context.Context, _ ephemeral.Schema
 				MarkdownDescription: hashFunctionDescription + " Defaults to `hmacsha1`.",
 				Optional:            true,
 				Computed:            true,
-				Validators:          []validator.String{stringvalidator.OneOf(hashFunctionValues...)},
+				Validators:          []validator.String{hashFunctionValidator{}},
 			},
 			"code": schema.StringAttribute{
 				MarkdownDescription: "The code for the current time step, computed when Terraform opens the ephemeral resource.",

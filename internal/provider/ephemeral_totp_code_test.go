@@ -122,7 +122,8 @@ func TestAccTOTPCodeEphemeralResource_invalid(t *testing.T) {
 	for name, c := range map[string]struct{ attrs, want string }{
 		"seed":     {`secret_key = "GEZDGNBVGY3TQOJ1GEZDGNBVGY3TQOJQ"`, `secret_key is not a usable Base32 seed: character 16 is not a Base32 letter`},
 		"interval": {`secret_key = "` + rfcSeedSHA1 + `"` + "\n time_interval = 45", `value must be one of: ["30" "60"], got: 45`},
-		"hash":     {`secret_key = "` + rfcSeedSHA1 + `"` + "\n hash_function = \"sha1\"", `value must be one of: ["hmacsha1" "hmacsha256"], got: "sha1"`},
+		"hash":     {`secret_key = "` + rfcSeedSHA1 + `"` + "\n hash_function = \"md5\"", `value must be one of: ["hmacsha1" "hmacsha256"], got: "md5"`},
+		"alias":    {`secret_key = "` + rfcSeedSHA1 + `"` + "\n hash_function = \"sha256\"", `"sha256" is not accepted here: use "hmacsha256"`},
 	} {
 		t.Run(name, func(t *testing.T) {
 			resource.ParallelTest(t, resource.TestCase{

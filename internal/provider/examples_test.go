@@ -214,7 +214,8 @@ func TestAccExample_quickstart(t *testing.T) {
 				},
 				ConfigStateChecks: applied,
 			},
-			testAccExampleDestroyStep(testAccCheckNoEmulatorTokens(serials), testAccCheckPolicyDestroyed),
+			// The policy stays enabled: destroying the configuration does not turn hardware OATH off.
+			testAccExampleDestroyStep(testAccCheckNoEmulatorTokens(serials), testAccCheckEmulatorPolicy(testAccEnabledForAllUsers)),
 		},
 	})
 }
@@ -315,8 +316,8 @@ func TestAccExample_selfService(t *testing.T) {
 				ConfigPlanChecks:         resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
 				ConfigStateChecks:        []statecheck.StateCheck{emulatorCheck(testAccCheckExampleTokens(afterClaim))},
 			},
-			// Destroying the inventory deletes the claimed token too, unassigning it first.
-			testAccExampleDestroyStep(testAccCheckNoEmulatorTokens(serials), testAccCheckPolicyDestroyed),
+			// Destroying the inventory deletes the claimed token too, unassigning it first; the policy stays enabled.
+			testAccExampleDestroyStep(testAccCheckNoEmulatorTokens(serials), testAccCheckEmulatorPolicy(testAccEnabledForAllUsers)),
 		},
 	})
 }

@@ -80,16 +80,19 @@ resource "entraoath_hardware_oath_policy" "test" {
 }
 `
 
+// testAccTargetsPolicy is what testAccPolicyConfigTargets sets.
+var testAccTargetsPolicy = emulator.Policy{
+	State: "enabled",
+	IncludeTargets: []emulator.PolicyTarget{
+		{ID: testPolicyGroupA, TargetType: "group", IsRegistrationRequired: true},
+		{ID: testPolicyGroupB, TargetType: "group"},
+	},
+	ExcludeTargets: []emulator.PolicyTarget{{ID: testPolicyGroupC, TargetType: "group"}},
+}
+
 func TestAccHardwareOATHPolicyResource_basic(t *testing.T) {
 	testAccRestoreDefaultPolicy(t)
-	targetsPolicy := emulator.Policy{
-		State: "enabled",
-		IncludeTargets: []emulator.PolicyTarget{
-			{ID: testPolicyGroupA, TargetType: "group", IsRegistrationRequired: true},
-			{ID: testPolicyGroupB, TargetType: "group"},
-		},
-		ExcludeTargets: []emulator.PolicyTarget{{ID: testPolicyGroupC, TargetType: "group"}},
-	}
+	targetsPolicy := testAccTargetsPolicy
 	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -179,23 +182,60 @@ func TestAccHardwareOATHPolicyResource_basic(t *testing.T) {
 	})
 }
 
-// TestAccHardwareOATHPolicyResource_destroyRestoresDefaults starts from a changed tenant: destroying must not just
-// forget the resource but put Microsoft's defaults back.
-func TestAccHardwareOATHPolicyResource_destroyRestoresDefaults(t *testing.T) {
+// TestAccHardwareOATHPolicyResource_destroyLeavesPolicy: destroying the resource must not turn hardware OATH off
+// for the tenant (break-glass accounts depend on it); it only leaves the state.
+func TestAccHardwareOATHPolicyResource_destroyLeavesPolicy(t *testing.T) {
 	testAccRestoreDefaultPolicy(t)
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             testAccCheckEmulatorPolicy(testAccTargetsPolicy),
+		Steps: []resource.TestStep{
+			{
+				Config: testAccPolicyConfigTargets,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(testPolicyResource, tfjsonpath.New("reset_on_destroy"), knownvalue.Bool(false)),
+				},
+				Check: testAccCheckEmulatorPolicy(testAccTargetsPolicy),
+			},
+		},
+	})
+}
+
+// TestAccHardwareOATHPolicyResource_resetOnDestroy: with the opt-in, destroy puts Microsoft's defaults back.
+func TestAccHardwareOATHPolicyResource_resetOnDestroy(t *testing.T) {
+	testAccRestoreDefaultPolicy(t)
+	const resetConfig = `
+resource "entraoath_hardware_oath_policy" "test" {
+  state            = "enabled"
+  reset_on_destroy = true
+}`
+	enabled := emulator.Policy{State: "enabled", IncludeTargets: []emulator.PolicyTarget{{ID: "all_users", TargetType: "group"}}}
 	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             testAccCheckPolicyDestroyed,
 		Steps: []resource.TestStep{
 			{
-				Config: testAccPolicyConfigTargets,
-				Check: func(*terraform.State) error {
-					if testEmulator.Policy().State != "enabled" {
-						return fmt.Errorf("the policy was not enabled: %+v", testEmulator.Policy())
-					}
-					return nil
+				Config: `resource "entraoath_hardware_oath_policy" "test" { state = "enabled" }`,
+				Check:  testAccCheckEmulatorPolicy(enabled),
+			},
+			{
+				Config: resetConfig,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(testPolicyResource, plancheck.ResourceActionUpdate)},
 				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(testPolicyResource, tfjsonpath.New("reset_on_destroy"), knownvalue.Bool(true)),
+				},
+				Check: testAccCheckEmulatorPolicy(enabled),
+			},
+			{
+				ResourceName:            testPolicyResource,
+				ImportState:             true,
+				ImportStateId:           "hardwareOath",
+				ImportStateVerify:       true,
+				ImportStateVerifyIgnore: []string{"reset_on_destroy"}, // Terraform's setting, not Graph's: false when imported
 			},
 		},
 	})
