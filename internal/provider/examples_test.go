@@ -261,10 +261,20 @@ func TestAccExample_breakGlass(t *testing.T) {
 		plancheck.ExpectResourceAction(`entraoath_hardware_token_assignment.break_glass["BG-0002"]`, plancheck.ResourceActionNoop),
 	}
 
+	// prevent_destroy: `terraform destroy` of the example fails, and leaves the tokens activated.
+	destroy := apply
+	destroy.Destroy = true
+	destroy.ExpectError = regexp.MustCompile(`Instance cannot be destroyed`)
+	destroy.ConfigPlanChecks, destroy.ConfigStateChecks = resource.ConfigPlanChecks{}, nil
+	afterDestroy := apply
+	afterDestroy.ConfigPlanChecks.PreApply = []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}
+	// A deliberate removal, as the guide describes it: without the resource blocks (and so without their
+	// lifecycle blocks), the apply destroys the tokens.
 	resource.Test(t, resource.TestCase{
 		PreCheck:               func() { testAccPreCheck(t) },
 		TerraformVersionChecks: []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_11_0)},
-		Steps:                  []resource.TestStep{apply, reactivate, testAccExampleDestroyStep(testAccCheckNoEmulatorTokens(serials))},
+		Steps: []resource.TestStep{apply, reactivate, destroy, afterDestroy,
+			testAccExampleDestroyStep(testAccCheckNoEmulatorTokens(serials))},
 	})
 }
 
