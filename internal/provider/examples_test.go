@@ -90,7 +90,7 @@ func testAccExampleTokens(t *testing.T, name string) []seedfile.Token {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tokens, err := seedfile.Parse(string(content), seedfile.EncodingFromHeader)
+	tokens, err := seedfile.Parse(string(content), seedfile.Options{})
 	if err != nil {
 		t.Fatalf("examples/%s/tokens.csv: %v", name, err)
 	}
