@@ -92,7 +92,6 @@ var testAccTargetsPolicy = emulator.Policy{
 
 func TestAccHardwareOATHPolicyResource_basic(t *testing.T) {
 	testAccRestoreDefaultPolicy(t)
-	targetsPolicy := testAccTargetsPolicy
 	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -143,7 +142,7 @@ func TestAccHardwareOATHPolicyResource_basic(t *testing.T) {
 						}),
 					})),
 				},
-				Check: testAccCheckEmulatorPolicy(targetsPolicy),
+				Check: testAccCheckEmulatorPolicy(testAccTargetsPolicy),
 			},
 			{
 				ResourceName:      testPolicyResource,
@@ -154,7 +153,7 @@ func TestAccHardwareOATHPolicyResource_basic(t *testing.T) {
 			{
 				// Drift: an administrator disables the method and drops the exclusion in the portal.
 				PreConfig: func() {
-					drifted := targetsPolicy
+					drifted := testAccTargetsPolicy
 					drifted.State = "disabled"
 					drifted.ExcludeTargets = nil
 					testEmulator.SetPolicy(drifted)
@@ -166,7 +165,7 @@ func TestAccHardwareOATHPolicyResource_basic(t *testing.T) {
 						plancheck.ExpectKnownValue(testPolicyResource, tfjsonpath.New("state"), knownvalue.StringExact("enabled")),
 					},
 				},
-				Check: testAccCheckEmulatorPolicy(targetsPolicy),
+				Check: testAccCheckEmulatorPolicy(testAccTargetsPolicy),
 			},
 			{
 				Config: `resource "entraoath_hardware_oath_policy" "test" { state = "disabled" }`,
@@ -210,7 +209,6 @@ resource "entraoath_hardware_oath_policy" "test" {
   state            = "enabled"
   reset_on_destroy = true
 }`
-	enabled := emulator.Policy{State: "enabled", IncludeTargets: []emulator.PolicyTarget{{ID: "all_users", TargetType: "group"}}}
 	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -218,7 +216,7 @@ resource "entraoath_hardware_oath_policy" "test" {
 		Steps: []resource.TestStep{
 			{
 				Config: `resource "entraoath_hardware_oath_policy" "test" { state = "enabled" }`,
-				Check:  testAccCheckEmulatorPolicy(enabled),
+				Check:  testAccCheckEmulatorPolicy(testAccEnabledForAllUsers),
 			},
 			{
 				Config: resetConfig,
@@ -228,7 +226,7 @@ resource "entraoath_hardware_oath_policy" "test" {
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(testPolicyResource, tfjsonpath.New("reset_on_destroy"), knownvalue.Bool(true)),
 				},
-				Check: testAccCheckEmulatorPolicy(enabled),
+				Check: testAccCheckEmulatorPolicy(testAccEnabledForAllUsers),
 			},
 			{
 				ResourceName:            testPolicyResource,
