@@ -133,7 +133,7 @@ read -r status holder < <(token "$moved" | jq -r '"\(.status) \(.assignedToId)"'
 step "terraform plan -detailed-exitcode finds nothing to do"
 plan_exits 0 '^No changes'
 
-step "terraform destroy: tokens unassigned and deleted, policy back to its defaults"
+step "terraform destroy: tokens unassigned and deleted; the policy is left enabled, with a warning"
 tf destroy -auto-approve -input=false -compact-warnings || { dump; fail "terraform destroy failed"; }
 show '^Destroy complete'
 [ "$(control GET devices | jq length)" -eq 0 ] || fail "the emulator's inventory is not empty after destroy"

@@ -46,6 +46,11 @@ resource "entraoath_hardware_token" "break_glass" {
 
   secret_key_wo         = var.break_glass_seeds[each.key]
   secret_key_wo_version = 1 # increment with a new seed to replace the token
+
+  # A plan that would delete or replace a break-glass token fails instead (see the guide for a deliberate removal).
+  lifecycle {
+    prevent_destroy = true
+  }
 }
 
 resource "entraoath_hardware_token_assignment" "break_glass" {
@@ -57,6 +62,11 @@ resource "entraoath_hardware_token_assignment" "break_glass" {
   # Activated during apply: the provider computes the code from the seed.
   secret_key_wo         = var.break_glass_seeds[each.key]
   secret_key_wo_version = 1
+
+  # Nor may a plan unassign it.
+  lifecycle {
+    prevent_destroy = true
+  }
 }
 
 locals {

@@ -143,6 +143,11 @@ var badInputCases = []badInputCase{
 		err:      `hash_function.*must be one of.*md5`,
 		planTime: true,
 	},
+	// A vendor's spelling, as parse_token_csv accepts it: the error names Graph's.
+	hashAliasCase("sha1", "hmacsha1"),
+	hashAliasCase("sha256", "hmacsha256"),
+	hashAliasCase("SHA-256", "hmacsha256"),
+	hashAliasCase("HMAC-SHA1", "hmacsha1"),
 	{
 		name: "empty serial number",
 		config: func(_ *testing.T, f badInputFixture) string {
@@ -282,6 +287,17 @@ resource "entraoath_hardware_token" "b" {
 		err:      `Invalid Provider Sign-In Settings.*client_id is missing`,
 		planTime: true,
 	},
+}
+
+func hashAliasCase(alias, graphName string) badInputCase {
+	return badInputCase{
+		name: "hash function spelt " + alias,
+		config: func(_ *testing.T, f badInputFixture) string {
+			return f.tokenConfig(testAccAttr("secret_key", f.seed), testAccAttr("hash_function", alias))
+		},
+		err:      `Invalid Hash Function.*hash_function: "` + alias + `" is not accepted here: use "` + graphName + `"`,
+		planTime: true,
+	}
 }
 
 // TestAccBadInput runs the cases that only need their configuration, in parallel.

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral/schema"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -41,6 +40,11 @@ func (e *totpCodeEphemeralResource) Schema(_ context.Context, _ ephemeral.Schema
 		MarkdownDescription: "Computes the 6-digit TOTP code a hardware token with the given seed shows now, e.g. to " +
 			"activate a token or to test sign-in. Being ephemeral (Terraform 1.10 and later), neither the seed nor the " +
 			"code is stored in the plan or state. The code is computed locally; no Graph call is made.\n\n" +
+			"Ephemeral values can go only where Terraform does not store them: provider blocks, write-only arguments, " +
+			"other ephemeral resources, locals, provisioners, and outputs marked `ephemeral = true` in child modules. A " +
+			"root module cannot output the code, and Terraform hides it in its own output because it is sensitive, so " +
+			"to hand it to a person, a `local-exec` provisioner writes it to the terminal (or a file), as the example " +
+			"below does. The code expires with its time step (`valid_until`): apply when the person is ready to type it.\n\n" +
 			"For a code at a fixed time, use the pure `provider::entraoath::totp_code` function.",
 		Attributes: map[string]schema.Attribute{
 			"secret_key": schema.StringAttribute{
@@ -59,7 +63,7 @@ func (e *totpCodeEphemeralResource) Schema(_ context.Context, _ ephemeral.Schema
 				MarkdownDescription: hashFunctionDescription + " Defaults to `hmacsha1`.",
 				Optional:            true,
 				Computed:            true,
-				Validators:          []validator.String{stringvalidator.OneOf(hashFunctionValues...)},
+				Validators:          []validator.String{hashFunctionValidator{}},
 			},
 			"code": schema.StringAttribute{
 				MarkdownDescription: "The code for the current time step, computed when Terraform opens the ephemeral resource.",

@@ -3,14 +3,20 @@ package provider
 import (
 	"fmt"
 	"maps"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-testing/config"
 	"github.com/hashicorp/terraform-plugin-testing/echoprovider"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
@@ -122,7 +128,8 @@ func TestAccTOTPCodeEphemeralResource_invalid(t *testing.T) {
 	for name, c := range map[string]struct{ attrs, want string }{
 		"seed":     {`secret_key = "GEZDGNBVGY3TQOJ1GEZDGNBVGY3TQOJQ"`, `secret_key is not a usable Base32 seed: character 16 is not a Base32 letter`},
 		"interval": {`secret_key = "` + rfcSeedSHA1 + `"` + "\n time_interval = 45", `value must be one of: ["30" "60"], got: 45`},
-		"hash":     {`secret_key = "` + rfcSeedSHA1 + `"` + "\n hash_function = \"sha1\"", `value must be one of: ["hmacsha1" "hmacsha256"], got: "sha1"`},
+		"hash":     {`secret_key = "` + rfcSeedSHA1 + `"` + "\n hash_function = \"md5\"", `value must be one of: ["hmacsha1" "hmacsha256"], got: "md5"`},
+		"alias":    {`secret_key = "` + rfcSeedSHA1 + `"` + "\n hash_function = \"sha256\"", `"sha256" is not accepted here: use "hmacsha256"`},
 	} {
 		t.Run(name, func(t *testing.T) {
 			resource.ParallelTest(t, resource.TestCase{
@@ -143,4 +150,50 @@ resource "echo" "test" {}`,
 			})
 		})
 	}
+}
+
+// The example on the ephemeral resource's page, applied as a user would with the code written to a file instead
+// of the terminal: the file holds the seed's current code, and the state holds neither seed nor code.
+func TestAccTOTPCodeEphemeralResource_example(t *testing.T) {
+	example, err := os.ReadFile("../../examples/ephemeral-resources/entraoath_totp_code/ephemeral-resource.tf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	codeFile := filepath.Join(t.TempDir(), "code.txt")
+	checkCode := func(s *terraform.State) error {
+		written, err := os.ReadFile(codeFile)
+		if err != nil {
+			return err
+		}
+		m := regexp.MustCompile(`^Code: (\d{6}) \(valid until (\S+)\)\n$`).FindStringSubmatch(string(written))
+		if m == nil {
+			return fmt.Errorf("the example wrote %d bytes in an unexpected form", len(written))
+		}
+		if err := (currentCode{rfcSeedSHA1, totp.HashSHA1, 30}).CheckValue(m[1]); err != nil {
+			return err
+		}
+		for name, r := range s.RootModule().Resources {
+			for attr, v := range r.Primary.Attributes {
+				if strings.Contains(v, m[1]) {
+					return fmt.Errorf("the state holds the code in %s.%s", name, attr)
+				}
+			}
+		}
+		return stepEnd{30}.CheckValue(m[2])
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: string(example),
+			ConfigVariables: config.Variables{
+				"token_seed":       config.StringVariable(rfcSeedSHA1),
+				"code_destination": config.StringVariable(codeFile),
+			},
+			Check:              checkCode,
+			ConfigStateChecks:  []statecheck.StateCheck{stateExcludes{rfcSeedSHA1}},
+			ExpectNonEmptyPlan: true, // timestamp(): every apply shows a new code
+		}},
+	})
 }

@@ -6,7 +6,9 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/config"
@@ -88,7 +90,7 @@ func testAccExampleTokens(t *testing.T, name string) []seedfile.Token {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tokens, err := seedfile.Parse(string(content), seedfile.EncodingFromHeader)
+	tokens, err := seedfile.Parse(string(content), seedfile.Options{})
 	if err != nil {
 		t.Fatalf("examples/%s/tokens.csv: %v", name, err)
 	}
@@ -214,7 +216,8 @@ func TestAccExample_quickstart(t *testing.T) {
 				},
 				ConfigStateChecks: applied,
 			},
-			testAccExampleDestroyStep(testAccCheckNoEmulatorTokens(serials), testAccCheckPolicyDestroyed),
+			// The policy stays enabled: destroying the configuration does not turn hardware OATH off.
+			testAccExampleDestroyStep(testAccCheckNoEmulatorTokens(serials), testAccCheckEmulatorPolicy(testAccEnabledForAllUsers)),
 		},
 	})
 }
@@ -258,10 +261,20 @@ func TestAccExample_breakGlass(t *testing.T) {
 		plancheck.ExpectResourceAction(`entraoath_hardware_token_assignment.break_glass["BG-0002"]`, plancheck.ResourceActionNoop),
 	}
 
+	// prevent_destroy: `terraform destroy` of the example fails, and leaves the tokens activated.
+	destroy := apply
+	destroy.Destroy = true
+	destroy.ExpectError = regexp.MustCompile(`Instance cannot be destroyed`)
+	destroy.ConfigPlanChecks, destroy.ConfigStateChecks = resource.ConfigPlanChecks{}, nil
+	afterDestroy := apply
+	afterDestroy.ConfigPlanChecks.PreApply = []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}
+	// A deliberate removal, as the guide describes it: without the resource blocks (and so without their
+	// lifecycle blocks), the apply destroys the tokens.
 	resource.Test(t, resource.TestCase{
 		PreCheck:               func() { testAccPreCheck(t) },
 		TerraformVersionChecks: []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_11_0)},
-		Steps:                  []resource.TestStep{apply, reactivate, testAccExampleDestroyStep(testAccCheckNoEmulatorTokens(serials))},
+		Steps: []resource.TestStep{apply, reactivate, destroy, afterDestroy,
+			testAccExampleDestroyStep(testAccCheckNoEmulatorTokens(serials))},
 	})
 }
 
@@ -315,8 +328,91 @@ func TestAccExample_selfService(t *testing.T) {
 				ConfigPlanChecks:         resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
 				ConfigStateChecks:        []statecheck.StateCheck{emulatorCheck(testAccCheckExampleTokens(afterClaim))},
 			},
-			// Destroying the inventory deletes the claimed token too, unassigning it first.
-			testAccExampleDestroyStep(testAccCheckNoEmulatorTokens(serials), testAccCheckPolicyDestroyed),
+			// Destroying the inventory deletes the claimed token too, unassigning it first; the policy stays enabled.
+			testAccExampleDestroyStep(testAccCheckNoEmulatorTokens(serials), testAccCheckEmulatorPolicy(testAccEnabledForAllUsers)),
 		},
 	})
+}
+
+// The README's HCL, as a user copies it, with the terraform and provider blocks it leaves out and a vendor file
+// whose tokens differ in period and hash: each token must get its own, not the defaults.
+func TestAccExample_readme(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hcl []string
+	for _, m := range regexp.MustCompile("(?s)```hcl\n(.*?)```").FindAllStringSubmatch(string(readme), -1) {
+		hcl = append(hcl, m[1])
+	}
+	if len(hcl) == 0 {
+		t.Fatal("README.md has no hcl block")
+	}
+	const user30, user60 = "readme30@contoso.example", "readme60@contoso.example"
+	users := testAccExampleSetup(t, user30, user60)
+	u30, u60 := users[user30], users[user60]
+	type row struct {
+		upn, serial string
+		period      int
+		hash        string // as the file spells it
+		holder      *emulator.User
+		want        string // Graph's name
+	}
+	rows := []row{
+		{user30, "RM-0030", 30, "sha1", &u30, "hmacsha1"},
+		{user60, "RM-0060", 60, "SHA-256", &u60, "hmacsha256"},
+		{"", "RM-SPARE", 60, "", nil, "hmacsha1"},
+	}
+	csv := "upn,serial number,secret key,time interval,manufacturer,model,hash\n"
+	holders := map[string]*emulator.User{}
+	var serials []string
+	var settings []resource.TestCheckFunc
+	for _, r := range rows {
+		csv += fmt.Sprintf("%s,%s,%s,%d,Token2,C302-i,%s\n", r.upn, r.serial, testAccSeed(), r.period, r.hash)
+		holders[r.serial], serials = r.holder, append(serials, r.serial)
+		settings = append(settings, testAccCheckTokenSettings(r.serial, r.period, r.want))
+	}
+	dir := t.TempDir()
+	must(t, os.WriteFile(filepath.Join(dir, "tokens.csv"), []byte(csv), 0o600))
+	must(t, os.WriteFile(filepath.Join(dir, "main.tf"), []byte(`
+terraform {
+  required_providers {
+    entraoath = {
+      source = "entraoath/entraoath"
+    }
+  }
+}
+
+provider "entraoath" {}
+`+strings.Join(hcl, "\n")), 0o600))
+	testAccCleanupExampleTokens(t, serials)
+
+	resource.Test(t, resource.TestCase{
+		PreCheck:               func() { testAccPreCheck(t) },
+		TerraformVersionChecks: []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_8_0)},
+		Steps: []resource.TestStep{
+			{
+				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				ConfigDirectory:          config.StaticDirectory(dir),
+				ConfigPlanChecks:         testAccEmptyPlanAfterApply,
+				ConfigStateChecks: []statecheck.StateCheck{
+					emulatorCheck(testAccCheckExampleTokens(holders)),
+					emulatorCheck(resource.ComposeAggregateTestCheckFunc(settings...)),
+				},
+			},
+			testAccExampleDestroyStep(testAccCheckNoEmulatorTokens(serials)),
+		},
+	})
+}
+
+// testAccCheckTokenSettings checks the period and hash function of the token with the serial number.
+func testAccCheckTokenSettings(serial string, period int, hash string) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		for _, d := range testEmulator.DevicesBySerial(serial) {
+			if d.TimeIntervalInSeconds != period || d.HashFunction != hash {
+				return fmt.Errorf("token %s has period %d and hash %s, want %d and %s", serial, d.TimeIntervalInSeconds, d.HashFunction, period, hash)
+			}
+		}
+		return nil
+	}
 }

@@ -46,7 +46,7 @@ func TestOTPAuthURIFunction_invalid(t *testing.T) {
 		"colon issuer": {`"` + rfcSeedSHA1 + `", "1", "Contoso:IT", 30, "hmacsha1"`, `contain no colon`},
 		"empty issuer": {`"` + rfcSeedSHA1 + `", "1", "", 30, "hmacsha1"`, `must be non-empty`},
 		"period":       {`"` + rfcSeedSHA1 + `", "1", "Contoso", 90, "hmacsha1"`, `value must be one of: ["30" "60"], got: 90`},
-		"hash":         {`"` + rfcSeedSHA1 + `", "1", "Contoso", 30, "SHA256"`, `value must be one of`},
+		"hash":         {`"` + rfcSeedSHA1 + `", "1", "Contoso", 30, "SHA256"`, `"SHA256" is not accepted here: use "hmacsha256"`},
 	} {
 		t.Run(name, func(t *testing.T) {
 			resource.UnitTest(t, resource.TestCase{

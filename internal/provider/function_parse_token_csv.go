@@ -19,6 +19,9 @@ func NewParseTokenCSVFunction() function.Function { return &parseTokenCSVFunctio
 
 type parseTokenCSVFunction struct{}
 
+// optionStrict is the option that refuses unknown columns.
+const optionStrict = "strict"
+
 // tokenCSVRow is one token of the result; nullable columns use types.String.
 type tokenCSVRow struct {
 	UserPrincipalName types.String `tfsdk:"user_principal_name"`
@@ -57,9 +60,15 @@ func (f *parseTokenCSVFunction) Definition(_ context.Context, _ function.Definit
 			"files, a UTF-8 byte order mark, CRLF line ends, blank lines and quoted fields. Serial numbers stay text, " +
 			"leading zeros included. Only `serial number` and `secret key` are required: a missing or empty time interval " +
 			"means 30, a missing hash means `hmacsha1`, and a missing `upn`, `manufacturer` or `model` is null " +
-			"(use `coalesce(each.value.model, \"...\")` for a default). Unknown columns and duplicate serial numbers are errors.\n\n" +
+			"(use `coalesce(each.value.model, \"...\")` for a default). Duplicate serial numbers are errors.\n\n" +
+			"Other columns, such as the batch or order numbers and notes vendors add, are ignored, except a column that " +
+			"looks like a token setting without being one of the names above (`time interval (s)`, `hash algo`, " +
+			"`secret key (base64)`): that is an error, so a misspelt header never turns 60-second tokens into 30-second " +
+			"ones. To see which columns a file has that are ignored, or to refuse them, pass `\"strict\"`: the error " +
+			"lists every unknown column, e.g. in `terraform console`: " +
+			"`provider::entraoath::parse_token_csv(sensitive(file(\"tokens.csv\")), \"strict\")`.\n\n" +
 			"Seeds are read as Base32 unless the file or the call says they are hex: a header such as `secret key (hex)`, " +
-			"`hex secret` or `seed_hex`, or `\"hex\"` as the optional second argument. The provider never guesses the encoding.\n\n" +
+			"`hex secret` or `seed_hex`, or the option `\"hex\"`. The provider never guesses the encoding.\n\n" +
 			"The seeds are secrets. Read the file with `sensitive(file(\"tokens.csv\"))` so that Terraform keeps the " +
 			"result sensitive; because a sensitive map cannot drive `for_each`, iterate over a map of what is not secret, " +
 			"made once in a local, such as `nonsensitive({ for serial, t in local.tokens : serial => t.user_principal_name })`, " +
@@ -69,11 +78,12 @@ func (f *parseTokenCSVFunction) Definition(_ context.Context, _ function.Definit
 			function.StringParameter{Name: "content", MarkdownDescription: "The file's content, e.g. `sensitive(file(\"tokens.csv\"))`."},
 		},
 		VariadicParameter: function.StringParameter{
-			Name: "seed_encoding",
-			MarkdownDescription: "Optional, at most once: `\"hex\"` when the file's seeds are hex although its header does " +
-				"not say so, or `\"base32\"` (the default).",
+			Name: "options",
+			MarkdownDescription: "Optional, in any order: the seeds' encoding, at most once — `\"hex\"` when the file's seeds " +
+				"are hex although its header does not say so, or `\"base32\"` (the default) — and `\"" + optionStrict + "\"` " +
+				"to refuse unknown columns instead of ignoring them.",
 			Validators: []function.StringParameterValidator{
-				stringvalidator.OneOf(string(seedfile.EncodingBase32), string(seedfile.EncodingHex)),
+				stringvalidator.OneOf(string(seedfile.EncodingBase32), string(seedfile.EncodingHex), optionStrict),
 			},
 		},
 		Return: function.MapReturn{ElementType: tokenCSVRowType},
@@ -82,21 +92,26 @@ func (f *parseTokenCSVFunction) Definition(_ context.Context, _ function.Definit
 
 func (f *parseTokenCSVFunction) Run(ctx context.Context, req function.RunRequest, resp *function.RunResponse) {
 	var content string
-	var encodings []string
-	if resp.Error = req.Arguments.Get(ctx, &content, &encodings); resp.Error != nil {
+	var options []string
+	if resp.Error = req.Arguments.Get(ctx, &content, &options); resp.Error != nil {
 		return
 	}
-	enc := seedfile.EncodingFromHeader
-	switch len(encodings) {
-	case 0:
-	case 1:
-		enc = seedfile.Encoding(encodings[0])
-	default:
-		resp.Error = function.NewArgumentFuncError(2, fmt.Sprintf("Give the seed encoding at most once; got %d values.", len(encodings)))
+	var opts seedfile.Options
+	var encodings int
+	for _, o := range options {
+		if o == optionStrict {
+			opts.Strict = true
+			continue
+		}
+		opts.Encoding = seedfile.Encoding(o)
+		encodings++
+	}
+	if encodings > 1 {
+		resp.Error = function.NewArgumentFuncError(1, fmt.Sprintf("Give the seed encoding at most once; got %d values.", encodings))
 		return
 	}
 
-	tokens, err := seedfile.Parse(content, enc)
+	tokens, err := seedfile.Parse(content, opts)
 	if err != nil {
 		resp.Error = function.NewArgumentFuncError(0, "The seed file cannot be read: "+err.Error())
 		return

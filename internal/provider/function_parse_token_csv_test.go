@@ -96,6 +96,19 @@ output "tokens" {
 				},
 			},
 			{
+				// A vendor's extra columns are ignored; strict mode with no unknown column reads the file as usual.
+				Config: parseTokenCSVOutput("batch,serial,seed (hex),order no.,notes\nB-7,A-3,"+rfcSeedHex+",PO-1,\"desk, 2nd floor\"\n", "hex") +
+					"\n" + `output "strict" { value = provider::entraoath::parse_token_csv("serial,seed\nA-4,` + rfcSeedSHA1 + `\n", "strict", "base32") }`,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownOutputValue("tokens", knownvalue.MapExact(map[string]knownvalue.Check{
+						"A-3": tokenValue(nil, "A-3", rfcSeedSHA1, 30, "hmacsha1", nil, nil),
+					})),
+					statecheck.ExpectKnownOutputValue("strict", knownvalue.MapExact(map[string]knownvalue.Check{
+						"A-4": tokenValue(nil, "A-4", rfcSeedSHA1, 30, "hmacsha1", nil, nil),
+					})),
+				},
+			},
+			{
 				// Base32 declared explicitly; a header-only file gives an empty map.
 				Config: parseTokenCSVOutput("upn,serial number,secret key,time interval,manufacturer,model\n", "base32"),
 				ConfigStateChecks: []statecheck.StateCheck{
@@ -157,7 +170,9 @@ func TestParseTokenCSVFunction_invalid(t *testing.T) {
 	}{
 		"empty":              {"", nil, `line 1: the file is empty`},
 		"no secret column":   {"upn,serial number,time interval\nu,1,30\n", nil, `line 1: the header has no "secret key" column`},
-		"unknown column":     {"serial number,secret key,counter\n1," + rfcSeedSHA1 + ",0\n", nil, `line 1, column "counter": unknown column`},
+		"strict":             {"serial number,secret key,counter\n1," + rfcSeedSHA1 + ",0\n", []string{"strict"}, `line 1, column "counter": unknown column`},
+		"strict, listing":    {"batch,serial number,secret key,notes\nB,1," + rfcSeedSHA1 + ",n\n", []string{"strict", "base32"}, `line 1: unknown columns ["batch" "notes"]`},
+		"misspelt interval":  {"serial number,secret key,interval (sec)\n1," + rfcSeedSHA1 + ",60\n", nil, `line 1, column "interval (sec)": looks like the time interval column`},
 		"bad seed":           {header + "u,1,GEZDGNBVGY3TQOJ1GEZDGNBVGY3TQOJQ,30,C,M\n", nil, `line 2, column "secret key": invalid seed: character 16 is not a Base32 letter`},
 		"hex without saying": {header + "u,1," + rfcSeedHex + ",30,C,M\n", nil, `line 2, column "secret key": the secret key is not Base32 (A-Z, 2-7) and looks like hex`},
 		"bad interval":       {header + "u,1," + rfcSeedSHA1 + ",45,C,M\n", nil, `line 2, column "time interval": the time interval must be 30 or 60 seconds, got 45`},
@@ -166,7 +181,7 @@ func TestParseTokenCSVFunction_invalid(t *testing.T) {
 		"field count":        {header + "u,1," + rfcSeedSHA1 + ",30,C\n", nil, `line 2: the row has 5 fields but the header has 6`},
 		"quoting":            {header + `u,1"2,` + rfcSeedSHA1 + ",30,C,M\n", nil, `line 2: character 4: bare " in non-quoted-field`},
 		"header vs call":     {"serial number,secret key (hex)\n1," + rfcSeedHex + "\n", []string{"base32"}, `the header says the seeds are hex, but they were to be read as base32`},
-		"unknown encoding":   {header, []string{"base64"}, `value must be one of: ["base32" "hex"], got: "base64"`},
+		"unknown encoding":   {header, []string{"base64"}, `value must be one of: ["base32" "hex" "strict"], got: "base64"`},
 		"encoding twice":     {header, []string{"hex", "hex"}, `Give the seed encoding at most once; got 2 values.`},
 	} {
 		t.Run(name, func(t *testing.T) {

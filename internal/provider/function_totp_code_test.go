@@ -53,7 +53,8 @@ func TestTOTPCodeFunction_invalid(t *testing.T) {
 		"bad seed":   {`"GEZDGNBVGY3TQOJ1GEZDGNBVGY3TQOJQ", 59, 30, "hmacsha1"`, `character 16 is not a Base32 letter`},
 		"short seed": {`"JBSWY3DP", 59, 30, "hmacsha1"`, `at least 16`},
 		"period":     {`"` + rfcSeedSHA1 + `", 59, 45, "hmacsha1"`, `value must be one of: ["30" "60"], got: 45`},
-		"hash":       {`"` + rfcSeedSHA1 + `", 59, 30, "sha1"`, `value must be one of: ["hmacsha1" "hmacsha256"], got: "sha1"`},
+		"hash alias": {`"` + rfcSeedSHA1 + `", 59, 30, "sha1"`, `"sha1" is not accepted here: use "hmacsha1"`},
+		"hash":       {`"` + rfcSeedSHA1 + `", 59, 30, "md5"`, `value must be one of: ["hmacsha1" "hmacsha256"], got: "md5"`},
 	} {
 		t.Run(name, func(t *testing.T) {
 			resource.UnitTest(t, resource.TestCase{

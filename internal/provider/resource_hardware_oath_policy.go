@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
@@ -48,6 +49,7 @@ type hardwareOATHPolicyModel struct {
 	State          types.String `tfsdk:"state"`
 	IncludeTargets types.Set    `tfsdk:"include_targets"`
 	ExcludeTargets types.Set    `tfsdk:"exclude_targets"`
+	ResetOnDestroy types.Bool   `tfsdk:"reset_on_destroy"`
 }
 
 type policyIncludeTargetModel struct {
@@ -95,7 +97,9 @@ func (r *hardwareOATHPolicyResource) Schema(_ context.Context, _ resource.Schema
 		MarkdownDescription: "Manages the tenant's hardware OATH token authentication method policy " +
 			"(`hardwareOathAuthenticationMethodConfiguration`): whether users may sign in with hardware OATH tokens, and which.\n\n" +
 			"The policy is a singleton: declare this resource at most once per tenant. Creating it takes over the " +
-			"existing settings; destroying it restores Microsoft's defaults (disabled, targeting all users).\n\n" +
+			"existing settings. Destroying it leaves the tenant's policy as it is and only removes it from the state, " +
+			"with a warning: tokens, break-glass accounts among them, keep working. Set `reset_on_destroy` to restore " +
+			"Microsoft's defaults instead.\n\n" +
 			"Changes take up to 20 minutes to take effect; Microsoft advises allowing an hour before users can sign in " +
 			"with, or see, their tokens after the policy is enabled.\n\n" +
 			"Requires the `Policy.ReadWrite.AuthenticationMethod` Graph permission (role: Authentication Policy Administrator).",
@@ -152,6 +156,15 @@ func (r *hardwareOATHPolicyResource) Schema(_ context.Context, _ resource.Schema
 					"target_type": targetType("excluded"),
 				}},
 			},
+			"reset_on_destroy": schema.BoolAttribute{
+				MarkdownDescription: "What destroying the resource does to the tenant. `false` (default): nothing; the policy stays " +
+					"as it is (hardware OATH stays enabled for its targets) and Terraform stops managing it. `true`: destroy " +
+					"restores Microsoft's defaults, `disabled` for all users, so nobody can sign in with a hardware OATH token " +
+					"any more, break-glass accounts included. Set it (and apply) before destroying; it makes no Graph call of its own.",
+				Optional: true,
+				Computed: true,
+				Default:  booldefault.StaticBool(false),
+			},
 		},
 	}
 }
@@ -176,9 +189,15 @@ func (r *hardwareOATHPolicyResource) Create(ctx context.Context, req resource.Cr
 }
 
 func (r *hardwareOATHPolicyResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan hardwareOATHPolicyModel
+	var plan, state hardwareOATHPolicyModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
+		return
+	}
+	// A change of reset_on_destroy alone is Terraform's business, not Graph's.
+	if state.State.Equal(plan.State) && state.IncludeTargets.Equal(plan.IncludeTargets) && state.ExcludeTargets.Equal(plan.ExcludeTargets) {
+		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 		return
 	}
 	r.write(ctx, &plan, "Unable to Update Hardware OATH Policy", &resp.Diagnostics)
@@ -239,6 +258,9 @@ func (r *hardwareOATHPolicyResource) Read(ctx context.Context, req resource.Read
 	var diags diag.Diagnostics
 	state.ID = types.StringValue(hardwareOATHPolicyID)
 	state.State = types.StringValue(p.State)
+	if state.ResetOnDestroy.IsNull() { // imported, or state from a version without the attribute
+		state.ResetOnDestroy = types.BoolValue(false)
+	}
 	state.IncludeTargets, diags = types.SetValueFrom(ctx, policyIncludeTargetType, include)
 	resp.Diagnostics.Append(diags...)
 	state.ExcludeTargets, diags = types.SetValueFrom(ctx, policyExcludeTargetType, exclude)
@@ -249,8 +271,23 @@ func (r *hardwareOATHPolicyResource) Read(ctx context.Context, req resource.Read
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
-// Delete hands the policy back in Microsoft's default configuration; the configuration itself cannot be removed.
-func (r *hardwareOATHPolicyResource) Delete(ctx context.Context, _ resource.DeleteRequest, resp *resource.DeleteResponse) {
+// Delete leaves the tenant's policy in place unless reset_on_destroy asks for Microsoft's defaults: turning the
+// method off takes every hardware OATH token away, break-glass accounts' included. The configuration itself
+// cannot be removed.
+func (r *hardwareOATHPolicyResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var reset types.Bool
+	resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("reset_on_destroy"), &reset)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if !reset.ValueBool() {
+		resp.Diagnostics.AddWarning("Hardware OATH Policy Left in Place",
+			"Terraform no longer manages the tenant's hardware OATH policy, but did not change it: hardware OATH tokens "+
+				"keep working for the users the policy targets. To turn the method off, set state = \"disabled\" and apply; "+
+				"to restore Microsoft's defaults (disabled for all users) when destroying, set reset_on_destroy = true and "+
+				"apply before destroying.")
+		return
+	}
 	if err := r.client.ResetPolicy(ctx); err != nil {
 		addGraphError(&resp.Diagnostics, "Unable to Reset Hardware OATH Policy",
 			fmt.Sprintf("restore the hardware OATH policy's defaults (DELETE %s)", policyAPIPath), permPolicyWrite, err)

@@ -80,16 +80,18 @@ resource "entraoath_hardware_oath_policy" "test" {
 }
 `
 
+// testAccTargetsPolicy is what testAccPolicyConfigTargets sets.
+var testAccTargetsPolicy = emulator.Policy{
+	State: "enabled",
+	IncludeTargets: []emulator.PolicyTarget{
+		{ID: testPolicyGroupA, TargetType: "group", IsRegistrationRequired: true},
+		{ID: testPolicyGroupB, TargetType: "group"},
+	},
+	ExcludeTargets: []emulator.PolicyTarget{{ID: testPolicyGroupC, TargetType: "group"}},
+}
+
 func TestAccHardwareOATHPolicyResource_basic(t *testing.T) {
 	testAccRestoreDefaultPolicy(t)
-	targetsPolicy := emulator.Policy{
-		State: "enabled",
-		IncludeTargets: []emulator.PolicyTarget{
-			{ID: testPolicyGroupA, TargetType: "group", IsRegistrationRequired: true},
-			{ID: testPolicyGroupB, TargetType: "group"},
-		},
-		ExcludeTargets: []emulator.PolicyTarget{{ID: testPolicyGroupC, TargetType: "group"}},
-	}
 	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -140,7 +142,7 @@ func TestAccHardwareOATHPolicyResource_basic(t *testing.T) {
 						}),
 					})),
 				},
-				Check: testAccCheckEmulatorPolicy(targetsPolicy),
+				Check: testAccCheckEmulatorPolicy(testAccTargetsPolicy),
 			},
 			{
 				ResourceName:      testPolicyResource,
@@ -151,7 +153,7 @@ func TestAccHardwareOATHPolicyResource_basic(t *testing.T) {
 			{
 				// Drift: an administrator disables the method and drops the exclusion in the portal.
 				PreConfig: func() {
-					drifted := targetsPolicy
+					drifted := testAccTargetsPolicy
 					drifted.State = "disabled"
 					drifted.ExcludeTargets = nil
 					testEmulator.SetPolicy(drifted)
@@ -163,7 +165,7 @@ func TestAccHardwareOATHPolicyResource_basic(t *testing.T) {
 						plancheck.ExpectKnownValue(testPolicyResource, tfjsonpath.New("state"), knownvalue.StringExact("enabled")),
 					},
 				},
-				Check: testAccCheckEmulatorPolicy(targetsPolicy),
+				Check: testAccCheckEmulatorPolicy(testAccTargetsPolicy),
 			},
 			{
 				Config: `resource "entraoath_hardware_oath_policy" "test" { state = "disabled" }`,
@@ -179,23 +181,59 @@ func TestAccHardwareOATHPolicyResource_basic(t *testing.T) {
 	})
 }
 
-// TestAccHardwareOATHPolicyResource_destroyRestoresDefaults starts from a changed tenant: destroying must not just
-// forget the resource but put Microsoft's defaults back.
-func TestAccHardwareOATHPolicyResource_destroyRestoresDefaults(t *testing.T) {
+// TestAccHardwareOATHPolicyResource_destroyLeavesPolicy: destroying the resource must not turn hardware OATH off
+// for the tenant (break-glass accounts depend on it); it only leaves the state.
+func TestAccHardwareOATHPolicyResource_destroyLeavesPolicy(t *testing.T) {
 	testAccRestoreDefaultPolicy(t)
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             testAccCheckEmulatorPolicy(testAccTargetsPolicy),
+		Steps: []resource.TestStep{
+			{
+				Config: testAccPolicyConfigTargets,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(testPolicyResource, tfjsonpath.New("reset_on_destroy"), knownvalue.Bool(false)),
+				},
+				Check: testAccCheckEmulatorPolicy(testAccTargetsPolicy),
+			},
+		},
+	})
+}
+
+// TestAccHardwareOATHPolicyResource_resetOnDestroy: with the opt-in, destroy puts Microsoft's defaults back.
+func TestAccHardwareOATHPolicyResource_resetOnDestroy(t *testing.T) {
+	testAccRestoreDefaultPolicy(t)
+	const resetConfig = `
+resource "entraoath_hardware_oath_policy" "test" {
+  state            = "enabled"
+  reset_on_destroy = true
+}`
 	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             testAccCheckPolicyDestroyed,
 		Steps: []resource.TestStep{
 			{
-				Config: testAccPolicyConfigTargets,
-				Check: func(*terraform.State) error {
-					if testEmulator.Policy().State != "enabled" {
-						return fmt.Errorf("the policy was not enabled: %+v", testEmulator.Policy())
-					}
-					return nil
+				Config: `resource "entraoath_hardware_oath_policy" "test" { state = "enabled" }`,
+				Check:  testAccCheckEmulatorPolicy(testAccEnabledForAllUsers),
+			},
+			{
+				Config: resetConfig,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(testPolicyResource, plancheck.ResourceActionUpdate)},
 				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(testPolicyResource, tfjsonpath.New("reset_on_destroy"), knownvalue.Bool(true)),
+				},
+				Check: testAccCheckEmulatorPolicy(testAccEnabledForAllUsers),
+			},
+			{
+				ResourceName:            testPolicyResource,
+				ImportState:             true,
+				ImportStateId:           "hardwareOath",
+				ImportStateVerify:       true,
+				ImportStateVerifyIgnore: []string{"reset_on_destroy"}, // Terraform's setting, not Graph's: false when imported
 			},
 		},
 	})

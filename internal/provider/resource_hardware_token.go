@@ -179,7 +179,7 @@ func (r *hardwareTokenResource) Schema(ctx context.Context, _ resource.SchemaReq
 				Optional:            true,
 				Computed:            true,
 				Default:             stringdefault.StaticString(graph.HashSHA1),
-				Validators:          []validator.String{stringvalidator.OneOf(graph.HashSHA1, graph.HashSHA256)},
+				Validators:          []validator.String{hashFunctionValidator{}},
 			},
 			// The assignment resource changes the next three; Read refreshes them. They stay unchanged through an
 			// in-place update, which Graph only allows on an unassigned token.

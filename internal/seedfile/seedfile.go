@@ -84,8 +84,9 @@ var fieldNames = map[field]string{
 }
 
 // headerAliases maps header names, lower-cased with everything but letters and digits removed, to fields.
-// The list is closed on purpose: an unknown column is an error rather than silently ignored, so a misspelt
-// "time interval" cannot turn 60-second tokens into 30-second ones.
+// Other columns (vendors add batch and order numbers, notes) are ignored unless Options.Strict, but not those
+// that look like a token setting (settingWords): a misspelt "time interval" must not turn 60-second tokens into
+// 30-second ones.
 var headerAliases = map[string]field{
 	"upn": fieldUPN, "userprincipalname": fieldUPN, "user": fieldUPN, "username": fieldUPN,
 	"serialnumber": fieldSerial, "serial": fieldSerial, "serialno": fieldSerial, "sn": fieldSerial,
@@ -95,6 +96,29 @@ var headerAliases = map[string]field{
 	"hash": fieldHash, "hashfunction": fieldHash, "algorithm": fieldHash, "hashalgorithm": fieldHash,
 	"manufacturer": fieldManufacturer, "vendor": fieldManufacturer,
 	"model": fieldModel,
+}
+
+// settingWords mark a header that names a token setting although it is none of headerAliases, such as
+// "time interval (s)" or "hash algo": an error in every mode.
+var settingWords = []struct {
+	word string
+	f    field
+}{
+	{"interval", fieldInterval}, {"period", fieldInterval}, {"timestep", fieldInterval},
+	{"hash", fieldHash}, {"algorithm", fieldHash}, {"sha", fieldHash},
+	{"secret", fieldSecret}, {"seed", fieldSecret},
+	{"serial", fieldSerial},
+}
+
+// lookalike returns the field an unknown header seems to mean.
+func lookalike(name string) (field, bool) {
+	key := canonicalHeader(name)
+	for _, w := range settingWords {
+		if strings.Contains(key, w.word) {
+			return w.f, true
+		}
+	}
+	return 0, false
 }
 
 // canonicalHeader lower-cases a header name and keeps only letters and digits, so "Serial_Number",
@@ -126,6 +150,9 @@ func identifyColumn(name string) (field, Encoding, bool) {
 	return 0, EncodingFromHeader, false
 }
 
+const knownColumns = "the columns are upn, serial number, secret key (or \"secret key (hex)\"), time interval, " +
+	"hash function, manufacturer and model"
+
 type header struct {
 	columns  map[field]int // field -> index in the record
 	names    []string      // header names as written, for messages
@@ -134,7 +161,7 @@ type header struct {
 
 func (h header) name(f field) string { return h.names[h.columns[f]] }
 
-func parseHeader(record []string, line int) (header, error) {
+func parseHeader(record []string, line int, strict bool) (header, error) {
 	h := header{columns: map[field]int{}, names: make([]string, len(record))}
 	known := false
 	for _, raw := range record {
@@ -146,6 +173,7 @@ func parseHeader(record []string, line int) (header, error) {
 		return h, &Error{Line: line, Msg: "the first row is not a header row (none of its cells names a column); " +
 			"add one such as upn,serial number,secret key,time interval,manufacturer,model"}
 	}
+	var unknown []string
 	for i, raw := range record {
 		name := strings.TrimSpace(raw)
 		h.names[i] = name
@@ -154,9 +182,12 @@ func parseHeader(record []string, line int) (header, error) {
 		}
 		f, enc, ok := identifyColumn(name)
 		if !ok {
-			return h, &Error{Line: line, Column: headerCellName(i, name), Msg: "unknown column; the columns are upn, serial number, " +
-				"secret key (or \"secret key (hex)\"), time interval, hash function, manufacturer and model. " +
-				"Rename or remove the column"}
+			if like, ok := lookalike(name); ok {
+				return h, &Error{Line: line, Column: headerCellName(i, name), Msg: fmt.Sprintf("looks like the %s column "+
+					"but is not one of its names; name it %q (or remove the column)", fieldNames[like], fieldNames[like])}
+			}
+			unknown = append(unknown, headerCellName(i, name))
+			continue
 		}
 		if prev, dup := h.columns[f]; dup {
 			return h, &Error{Line: line, Column: name, Msg: fmt.Sprintf("names the %s again (column %d already does)", fieldNames[f], prev+1)}
@@ -165,6 +196,13 @@ func parseHeader(record []string, line int) (header, error) {
 		if f == fieldSecret {
 			h.encoding = enc
 		}
+	}
+	switch {
+	case !strict || len(unknown) == 0:
+	case len(unknown) == 1:
+		return h, &Error{Line: line, Column: unknown[0], Msg: "unknown column; " + knownColumns + ". Rename or remove the column"}
+	default:
+		return h, &Error{Line: line, Msg: fmt.Sprintf("unknown columns %q; %s. Rename or remove them", unknown, knownColumns)}
 	}
 	for _, f := range []field{fieldSerial, fieldSecret} {
 		if _, ok := h.columns[f]; !ok {
@@ -195,9 +233,18 @@ func delimiter(content string) rune {
 	return ','
 }
 
-// Parse reads a seed file. enc overrides what the header declares about the seeds' encoding; a file whose
-// header says hex cannot be read as Base32. Serial numbers must be unique. The tokens come in file order.
-func Parse(content string, enc Encoding) ([]Token, error) {
+// Options say how to read a seed file.
+type Options struct {
+	// Encoding overrides what the header declares about the seeds' encoding; a file whose header says hex cannot
+	// be read as Base32.
+	Encoding Encoding
+	// Strict refuses columns that name no field instead of ignoring them.
+	Strict bool
+}
+
+// Parse reads a seed file. Serial numbers must be unique. The tokens come in file order.
+func Parse(content string, opts Options) ([]Token, error) {
+	enc := opts.Encoding
 	if enc != EncodingFromHeader && enc != EncodingBase32 && enc != EncodingHex {
 		return nil, fmt.Errorf("unknown seed encoding %q; use %q or %q", enc, EncodingBase32, EncodingHex)
 	}
@@ -228,7 +275,7 @@ func Parse(content string, enc Encoding) ([]Token, error) {
 			continue
 		}
 		if h.columns == nil {
-			if h, err = parseHeader(record, line); err != nil {
+			if h, err = parseHeader(record, line, opts.Strict); err != nil {
 				return nil, err
 			}
 			if enc == EncodingFromHeader {

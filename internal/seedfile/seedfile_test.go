@@ -101,6 +101,11 @@ func TestParse(t *testing.T) {
 			want:    nil,
 		},
 		{
+			name:    "unknown columns are ignored",
+			content: "batch,serial number,order no.,secret key,notes\nB-7,000123,PO 4711," + seedB32 + ",\"desk, 2nd floor\"\n",
+			want:    []Token{{SerialNumber: "000123", SecretKey: seedB32, TimeInterval: 30, HashFunction: "hmacsha1"}},
+		},
+		{
 			name:    "several rows keep file order",
 			content: "serial number,secret key\n003," + seedB32 + "\n001," + seed2 + "\n",
 			want: []Token{
@@ -111,7 +116,7 @@ func TestParse(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := Parse(tt.content, tt.enc)
+			got, err := Parse(tt.content, Options{Encoding: tt.enc})
 			if err != nil {
 				t.Fatalf("Parse: %v", err)
 			}
@@ -140,9 +145,15 @@ func TestParseErrors(t *testing.T) {
 		{"only blank lines", "\r\n\n", "", "the file is empty", 1, ""},
 		{"missing secret column", "upn,serial number,time interval\nu,1,30\n", "", `no "secret key" column`, 1, ""},
 		{"missing serial column", "secret key,model\n" + seedB32 + ",K\n", "", `no "serial number" column`, 1, ""},
-		{"unknown column", "serial number,secret key,digits\n1," + seedB32 + ",6\n", "", "unknown column", 1, "digits"},
+		{"strict: unknown column", "serial number,secret key,digits\n1," + seedB32 + ",6\n", "", "unknown column; the columns are", 1, "digits"},
+		{"strict: unknown columns", "batch,serial number,secret key,notes\nB1,1," + seedB32 + ",n\n", "", `unknown columns ["batch" "notes"]`, 1, ""},
 		// No header row, but a data cell happens to name a column: the seed in the first row must not be quoted.
-		{"headerless row naming a column", seedB32 + ",12345,30,Token2,model\n", "", "unknown column", 1, "#1"},
+		{"strict: headerless row naming a column", seedB32 + ",12345,30,Token2,model\n", "", `unknown columns ["#1" "12345" "30" "Token2"]`, 1, ""},
+		{"headerless row naming a column", seedB32 + ",12345,30,Token2,model\n", "", `no "serial number" column`, 1, ""},
+		// Ignored columns are other data, never a token setting spelt differently.
+		{"time interval misspelt", "serial number,secret key,time interval (s)\n1," + seedB32 + ",60\n", "", `looks like the time interval column but is not one of its names; name it "time interval"`, 1, "#3"}, // a long header is named by its position: it may be a seed
+		{"hash misspelt", "serial number,secret key,hash algo\n1," + seedB32 + ",sha256\n", "", `looks like the hash function column`, 1, "hash algo"},
+		{"seed in an unknown encoding", "serial number,secret key (base64),model\n1,MTIzNDU2Nzg5MDEyMzQ1Njc4OTA=,K\n", "", `looks like the secret key column`, 1, "#2"},
 		{"no header row", "1234567," + seedB32 + ",30\n", "", "the first row is not a header row", 1, ""},
 		{"no header row, seed first", seed2 + ",1234567\n", "", "the first row is not a header row", 1, ""},
 		{"unnamed column", "serial number,,secret key\n", "", "column 2 of the header has no name", 1, ""},
@@ -167,7 +178,8 @@ func TestParseErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := Parse(tt.content, tt.enc)
+			// Cases named "strict: ..." read the file in strict mode.
+			_, err := Parse(tt.content, Options{Encoding: tt.enc, Strict: strings.HasPrefix(tt.name, "strict:")})
 			var pe *Error
 			if !errors.As(err, &pe) {
 				t.Fatalf("Parse returned %v (%T), want a *seedfile.Error", err, err)
@@ -188,7 +200,7 @@ func TestParseErrors(t *testing.T) {
 }
 
 func TestParseRejectsUnknownEncoding(t *testing.T) {
-	if _, err := Parse("serial number,secret key\n", "base64"); err == nil || !strings.Contains(err.Error(), `"base64"`) {
+	if _, err := Parse("serial number,secret key\n", Options{Encoding: "base64"}); err == nil || !strings.Contains(err.Error(), `"base64"`) {
 		t.Errorf("got %v, want an error naming the encoding", err)
 	}
 }

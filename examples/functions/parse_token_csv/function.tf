@@ -1,7 +1,8 @@
-# tokens.csv, as the vendor ships it (the Entra admin center layout):
-#   upn,serial number,secret key,time interval,manufacturer,model
-#   amy@contoso.com,60234567,JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP,30,Token2,C302-i
-#   ,60234568,GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ,30,Token2,C302-i
+# tokens.csv, as the vendor ships it (the Entra admin center layout, plus a batch column,
+# which is ignored):
+#   upn,serial number,secret key,time interval,manufacturer,model,batch
+#   amy@contoso.com,60234567,JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP,30,Token2,C302-i,B-17
+#   ,60234568,GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ,30,Token2,C302-i,B-17
 #
 # sensitive() keeps every seed out of the CLI output. A sensitive map cannot drive for_each,
 # so iterate over a map of what is not secret: serial number => user principal name.
@@ -25,4 +26,10 @@ resource "entraoath_hardware_token" "vendor" {
 # declare the encoding with the optional second argument.
 locals {
   hex_tokens = provider::entraoath::parse_token_csv(sensitive(file("${path.module}/feitian.csv")), "hex")
+}
+
+# Refuse columns the function does not know, rather than ignore them: the error lists them.
+# Try it in `terraform console` to see which columns of a file are ignored.
+locals {
+  strict_tokens = provider::entraoath::parse_token_csv(sensitive(file("${path.module}/tokens.csv")), "strict")
 }

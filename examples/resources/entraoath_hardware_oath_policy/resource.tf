@@ -1,4 +1,6 @@
-# Let everyone use hardware OATH tokens.
+# Let everyone use hardware OATH tokens. Destroying this resource leaves the policy as it is
+# (tokens keep working); add reset_on_destroy = true to restore Microsoft's defaults
+# (disabled for everyone) on destroy instead.
 resource "entraoath_hardware_oath_policy" "this" {
   state = "enabled"
 }
