@@ -75,13 +75,16 @@ func graphErrorDetail(attempted string, perm permission, err error) string {
 		fmt.Fprintf(&b, "Error: %s", err)
 		return b.String()
 	}
+	var outcome *outcomeError
+	var rejected *codeRejectedError
 	switch {
-	case graph.IsForbidden(err):
+	case graph.IsForbidden(err) && !errors.As(err, &outcome) && !errors.As(err, &rejected):
+		// A 403 the provider explained by reading the token is Graph's refusal of the write, not a missing permission.
 		fmt.Fprintf(&b, "Microsoft Graph refused the call for lack of permission. Grant the application the %s permission "+
 			"(application permission, with admin consent), or sign in as a user holding the %s role.\n\n", perm.graphPermission, perm.role)
 	case graph.IsThrottled(err):
-		b.WriteString("Microsoft Graph kept throttling the call after the retries ran out. Run the apply again later, " +
-			"lower -parallelism, or raise the provider's max_retries.\n\n")
+		b.WriteString("Microsoft Graph kept throttling the call until the operation's timeout. Run the apply again later, " +
+			"lower -parallelism, or raise the resource's timeouts.\n\n")
 	}
 	fmt.Fprintf(&b, "Graph answered HTTP %d with error code %q: %s\nrequest-id: %s", ge.StatusCode, ge.Code, ge.Message, ge.RequestID)
 	return b.String()
