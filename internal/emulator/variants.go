@@ -112,3 +112,10 @@ func withDefaultAnswers(v Variants) Variants {
 func refuse(a Answer, format string, args ...any) *apiError {
 	return newError(a.Status, a.Code, format, args...)
 }
+
+// Variants returns the answers to undocumented cases in force.
+func (s *Server) Variants() Variants {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.variants
+}

@@ -436,7 +436,7 @@ func TestAccHardwareTokenAssignment_wrongSeed(t *testing.T) {
 		// The step's error goes through ErrorCheck (which sees the whole error, so it can assert what it must not
 		// contain); ExpectError would bypass it.
 		ErrorCheck: testAccExpectErrorHidingSeed(t, testAccErrorPattern(`Unable to Activate Hardware Token.*time interval 30 seconds, `+
-			`hash function hmacsha1.*invalidVerificationCode.*`+token.SerialNumber+`.*failedActivation`), wrong),
+			`hash function hmacsha1.*Graph answered HTTP 4\d\d.*`+token.SerialNumber+`.*failedActivation`), wrong),
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             testAccCheckTokenReturned(token.ID),
 		Steps: []acc.TestStep{
@@ -570,7 +570,7 @@ func TestAccHardwareTokenAssignment_tokenLimit(t *testing.T) {
 		Steps: []acc.TestStep{
 			{
 				Config:      testAccAssignmentConfig(token.ID, "user_id", user.ID, "activate = false"),
-				ExpectError: testAccErrorPattern(`quotaLimitReached.*already holds the most hardware OATH tokens`),
+				ExpectError: testAccErrorPattern(`maximum of 5 hardware OATH tokens.*points at the user's token limit`),
 			},
 		},
 	})
