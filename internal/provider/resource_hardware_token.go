@@ -101,11 +101,13 @@ func (r *hardwareTokenResource) Schema(ctx context.Context, _ resource.SchemaReq
 			"is assigned or activated replaces it (Terraform says so in the plan).\n\n" +
 			"Needs the `Policy.ReadWrite.AuthenticationMethod` Graph permission (role: Authentication Policy Administrator); " +
 			"destroying an assigned token also needs `UserAuthenticationMethod.ReadWrite.All`.\n\n" +
-			"Graph does not stop two tokens from sharing a serial number. The provider never creates a second token for one " +
-			"resource: when the answer to a create is lost, it looks the serial number up and adopts the token the create " +
-			"made. Two `entraoath_hardware_token` resources with the same serial number fail at apply (Terraform shows a " +
-			"resource no other resource at plan time), and a token that another resource or the admin centre uploaded " +
-			"before is not looked for on every create (that would cost a Graph request per token).",
+			"The provider never creates a second token with a serial number. Before creating, it looks the serial number up " +
+			"in the inventory (one listing shared by the whole apply): a token uploaded before, in the admin centre or by a " +
+			"script, fails the create with the `import` block that brings it under this resource. When Graph answers a " +
+			"create with anything but a success (a server error, a lost connection), the provider looks the serial number " +
+			"up before creating again and adopts the token the create made. Two `entraoath_hardware_token` resources with the " +
+			"same serial number fail at apply (Terraform shows a resource no other resource at plan time).\n\n" +
+			"Destroying a token that is still assigned unassigns it first.",
 		Blocks: map[string]schema.Block{"timeouts": timeoutsBlock(ctx)},
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{

@@ -86,8 +86,10 @@ func (r *hardwareTokenAssignmentResource) Schema(ctx context.Context, _ resource
 			"(`activate = false`, the user activates in Security info) when they are handed out more than about a month " +
 			"after the apply.\n\n" +
 			"Destroying the resource unassigns the token; it returns to the inventory as `available`.\n\n" +
-			"When Graph's answer to an assignment or activation is lost, the provider reads the token to see what happened " +
-			"and finishes only what is missing. If the create fails after the token was assigned, the assignment is saved " +
+			"When Graph answers an assignment, activation or unassignment with anything but a success (a refusal, a server " +
+			"error, a lost connection), the provider reads the token and decides from its status and holder what happened: " +
+			"it adopts a write Graph applied, finishes only what is missing, names the user who holds the token, or reports " +
+			"a rejected verification code. If the create fails after the token was assigned, the assignment is saved " +
 			"(tainted) with the status Graph reports, and the next apply finishes the job.",
 		Blocks: map[string]schema.Block{"timeouts": timeoutsBlock(ctx)},
 		Attributes: map[string]schema.Attribute{
