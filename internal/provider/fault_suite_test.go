@@ -153,11 +153,6 @@ func TestAccFaultSuite(t *testing.T) {
 func testAccFaultSuite(t *testing.T) {
 	fleet := testAccFleet(t, faultSuiteTokens)
 	testAccSetFleetSeeds(t, fleet)
-	// Every write waits until Graph shows it, 2 s here: at Terraform's default parallelism of 10 that wait, not the
-	// provider's work, would make up most of the suite's time.
-	for _, cmd := range []string{"apply", "destroy"} {
-		t.Setenv("TF_CLI_ARGS_"+cmd, "-parallelism=40")
-	}
 	start := time.Now()
 	var applied map[string]int
 	var appliedRequests map[string]int

@@ -75,19 +75,24 @@ func observe(ctx context.Context, client graph.API, tokenID string, before *grap
 		default:
 			d = got
 		}
-		return done(d) || before != nil && holdingOf(d, "") != holdingOf(before, "") || d != nil && before != nil && d.Status != before.Status, nil
+		return done(d) || before != nil && changed(before, d), nil
 	})
 	return d, err
+}
+
+// changed reports whether Graph shows the token held, released, deleted or in another status than before.
+func changed(before, d *graph.Device) bool {
+	return holdingOf(d, "") != holdingOf(before, "") || d != nil && d.Status != before.Status
 }
 
 // holding is who holds a token, as far as one user is concerned.
 type holding int
 
 const (
-	tokenGone       holding = iota // Graph does not show the token
-	tokenAvailable                 // nobody holds it
-	tokenHeld                      // the user holds it (the empty user: somebody does)
-	tokenHeldByOther               // another user holds it
+	tokenGone        holding = iota // Graph does not show the token
+	tokenAvailable                  // nobody holds it
+	tokenHeld                       // the user holds it (the empty user: somebody does)
+	tokenHeldByOther                // another user holds it
 )
 
 func holdingOf(d *graph.Device, userID string) holding {
@@ -150,7 +155,9 @@ type codeRejectedError struct {
 	err    error
 }
 
-func (e *codeRejectedError) Error() string { return "Graph rejected the verification code: " + e.err.Error() }
+func (e *codeRejectedError) Error() string {
+	return "Graph rejected the verification code: " + e.err.Error()
+}
 func (e *codeRejectedError) Unwrap() error { return e.err }
 
 // activationStepMargin: a code computed this close to the end of its TOTP step may be stale when Graph checks it.
@@ -189,8 +196,10 @@ func (v *verifier) nextStep(ctx context.Context) (bool, error) {
 	v.retried = true
 	next := time.Unix((step(v.sentAt)+1)*p, 0)
 	if wait := next.Sub(t1); wait > 0 {
-		if err := sleep(ctx, wait); err != nil {
-			return false, err
+		select {
+		case <-ctx.Done():
+			return false, ctx.Err()
+		case <-time.After(wait):
 		}
 	}
 	return true, nil
@@ -199,17 +208,6 @@ func (v *verifier) nextStep(ctx context.Context) (bool, error) {
 func nearStepEnd(t time.Time, period int64) bool {
 	end := time.Unix((t.Unix()/period+1)*period, 0)
 	return end.Sub(t) <= activationStepMargin
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // assignmentWrite assigns a token to a user and, with a verifier, activates it; it knows what to send next after
