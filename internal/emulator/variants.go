@@ -80,7 +80,7 @@ type Guess struct {
 	Of       func(Variants) string
 }
 
-// Guesses lists every guessed behaviour that Variants covers; internal/emulator/CONTRACT.md names the same.
+// Guesses lists every guessed behaviour that Variants covers, for the test that checks each is exercised both ways.
 func Guesses() []Guess {
 	answer := func(a Answer) string { return fmt.Sprintf("%d %s", a.Status, a.Code) }
 	return []Guess{
