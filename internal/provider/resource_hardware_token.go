@@ -327,9 +327,9 @@ func (r *hardwareTokenResource) Create(ctx context.Context, req resource.CreateR
 		return
 	case errors.As(err, &lookup):
 		addGraphError(&resp.Diagnostics, summary, fmt.Sprintf("add the hardware token with serial number %q to the tenant inventory. "+
-			"Graph's answer was lost, so the token may have been created, and looking it up by serial number failed too. Before "+
-			"applying again, look for serial number %q in the inventory; if the token is there, import it: "+
-			"terraform import <address> %s", serial, serial, serial), permInventoryRead, lookup.err)
+			"Graph did not answer with a success, so the token may have been created, and looking it up by serial number failed "+
+			"too. Before applying again, look for serial number %q in the inventory; if the token is there, import it "+
+			"(terraform import <address> %s)", serial, serial, serial), permInventoryRead, lookup.err)
 		return
 	case err != nil:
 		addGraphError(&resp.Diagnostics, summary,
@@ -458,7 +458,7 @@ func (r *hardwareTokenResource) findBySerial(ctx context.Context, want graph.Dev
 	return nil, nil
 }
 
-// lookupError is a failed look-up of a create whose answer was lost.
+// lookupError is a failed look-up of a create that Graph did not answer with a success.
 type lookupError struct{ err error }
 
 func (e *lookupError) Error() string {
