@@ -58,6 +58,7 @@ func converge(ctx context.Context, client graph.API, tokenID string, before *gra
 
 // observe reads the token after a failed write until it shows done or differs from before, for up to the
 // consistency window. When before is nil and the write was refused, one read tells all: a refusal changes nothing.
+// The token returned is nil when Graph did not show it.
 func observe(ctx context.Context, client graph.API, tokenID string, before *graph.Device, done func(*graph.Device) bool,
 	unknown bool) (*graph.Device, error) {
 	until := time.Now().Add(consistencyWindow)
@@ -80,9 +81,11 @@ func observe(ctx context.Context, client graph.API, tokenID string, before *grap
 	return d, err
 }
 
-// changed reports whether Graph shows the token held, released, deleted or in another status than before.
+// changed reports whether Graph shows the token held, released or in another status than before. A token Graph
+// does not show (404) has not changed: a token created moments ago reads as 404 until Graph shows it, so only a
+// 404 that lasts the whole window means the token is gone.
 func changed(before, d *graph.Device) bool {
-	return holdingOf(d, "") != holdingOf(before, "") || d != nil && d.Status != before.Status
+	return d != nil && (holdingOf(d, "") != holdingOf(before, "") || d.Status != before.Status)
 }
 
 // holding is who holds a token, as far as one user is concerned.
