@@ -140,17 +140,12 @@ func TestAccFaultSuite(t *testing.T) {
 	}
 	for _, refuse := range []bool{true, false} {
 		t.Run(map[bool]string{true: "duplicate serials refused", false: "duplicate serials accepted"}[refuse], func(t *testing.T) {
-			variants := testEmulator.Variants()
-			t.Cleanup(func() { testEmulator.SetVariants(variants) })
-			v := variants
-			v.RefuseDuplicateSerial = refuse
-			testEmulator.SetVariants(v)
-			testAccFaultSuite(t)
+			testAccFaultSuite(t, refuse)
 		})
 	}
 }
 
-func testAccFaultSuite(t *testing.T) {
+func testAccFaultSuite(t *testing.T, refuseDuplicateSerials bool) {
 	fleet := testAccFleet(t, faultSuiteTokens)
 	testAccSetFleetSeeds(t, fleet)
 	start := time.Now()
@@ -160,6 +155,11 @@ func testAccFaultSuite(t *testing.T) {
 		TerraformVersionChecks: []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_11_0)},
 		PreCheck: func() {
 			testAccPreCheck(t)
+			variants := testEmulator.Variants()
+			t.Cleanup(func() { testEmulator.SetVariants(variants) })
+			v := variants
+			v.RefuseDuplicateSerial = refuseDuplicateSerials
+			testEmulator.SetVariants(v)
 			testEmulator.ResetRequests()
 			testEmulator.SetFaults(faultSuiteFaults)
 			t.Cleanup(func() { testEmulator.SetFaults(emulator.Faults{}) })

@@ -19,20 +19,22 @@ import (
 // is not created a second time; the create fails with the import block to paste, and that block, pasted, brings the
 // token under the resource.
 func TestAccHardwareToken_serialInInventory(t *testing.T) {
-	serial, seed := testAccName(t), testAccSeed()
-	uploaded, err := testEmulator.AddDevice(emulator.Device{SerialNumber: serial, Manufacturer: "Token2", Model: "C302-i",
-		SecretKey: seed, TimeIntervalInSeconds: 30})
-	must(t, err)
+	serial, seed, id := testAccName(t), testAccSeed(), testAccGUID()
 	config := testAccTokenConfig(serial, testAccAttr("manufacturer", "Token2"), testAccAttr("model", "C302-i"), testAccAttr("secret_key", seed))
 	acc.ParallelTest(t, acc.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
+		PreCheck: func() {
+			testAccPreCheck(t)
+			_, err := testEmulator.AddDevice(emulator.Device{ID: id, SerialNumber: serial, Manufacturer: "Token2", Model: "C302-i",
+				SecretKey: seed, TimeIntervalInSeconds: 30})
+			must(t, err)
+		},
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             testAccCheckNoEmulatorToken(serial),
 		Steps: []acc.TestStep{
 			{
 				Config: config,
-				ExpectError: regexp.MustCompile(`(?s)Hardware Token Already in the Inventory.*` + regexp.QuoteMeta(uploaded.ID) +
-					`.*import \{\s+to = entraoath_hardware_token\.<name>\s+id = "` + regexp.QuoteMeta(uploaded.ID) + `"\s+\}`),
+				ExpectError: regexp.MustCompile(`(?s)Hardware Token Already in the Inventory.*` + regexp.QuoteMeta(id) +
+					`.*import \{\s+to = entraoath_hardware_token\.<name>\s+id = "` + regexp.QuoteMeta(id) + `"\s+\}`),
 			},
 			{
 				PreConfig: func() {
@@ -41,11 +43,11 @@ func TestAccHardwareToken_serialInInventory(t *testing.T) {
 					}
 				},
 				// The block from the error, with <name> replaced as it says.
-				Config: config + fmt.Sprintf("\nimport {\n  to = entraoath_hardware_token.test\n  id = %q\n}\n", uploaded.ID),
+				Config: config + fmt.Sprintf("\nimport {\n  to = entraoath_hardware_token.test\n  id = %q\n}\n", id),
 				ConfigPlanChecks: acc.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(testAccTokenAddr, plancheck.ResourceActionUpdate),
 				}},
-				ConfigStateChecks: []statecheck.StateCheck{testAccTokenValue("id", knownvalue.StringExact(uploaded.ID))},
+				ConfigStateChecks: []statecheck.StateCheck{testAccTokenValue("id", knownvalue.StringExact(id))},
 			},
 		},
 	})
@@ -56,8 +58,8 @@ func TestAccHardwareToken_serialInInventory(t *testing.T) {
 // with whatever it answers. The provider reads the token until Graph shows why, and names the holder by user
 // principal name. Not parallel: the visibility delay applies to every test.
 func TestAccHardwareTokenAssignment_heldByOtherShownLate(t *testing.T) {
-	token := testAccInventoryToken(t, testAccSeed())
 	user, other := testAccUser(t), testAccUser(t)
+	token := testAccInventoryToken(t, testAccSeed())
 	acc.Test(t, acc.TestCase{
 		PreCheck: func() {
 			testAccPreCheck(t)
