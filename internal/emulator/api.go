@@ -31,6 +31,8 @@ type Options struct {
 	ActivationWindowSteps int
 	// Seed seeds fault injection so runs are repeatable; default 1.
 	Seed uint64
+	// Variants answer the cases Microsoft does not document; the zero value keeps the historic answers.
+	Variants Variants
 }
 
 // Default credentials of an emulated tenant.
@@ -89,6 +91,11 @@ type Faults struct {
 	UnavailableRate float64       // answer 503 serviceNotAvailable with Retry-After
 	LostWriteRate   float64       // perform a write, then answer 504 as if the response was lost
 	FailedWriteRate float64       // answer a write 500 generalException without performing it
+	// AppliedThen503Rate: perform a write, then answer 503 serviceNotAvailable with Retry-After, as a front end
+	// may when the service behind it applied the write but did not answer in time.
+	AppliedThen503Rate float64
+	// AppliedThenResetRate: perform a write, then reset the connection without an answer.
+	AppliedThenResetRate float64
 	// VisibilityDelay: after a write, reads keep showing the previous state (404 for a new device) this long.
 	VisibilityDelay time.Duration
 }

@@ -121,6 +121,13 @@ func newDevice(b body) (Device, string, error) {
 
 // createLocked stores new devices, assigning those with an assignTo user; all or none are created.
 func (s *Server) createLocked(devs []Device, assignTo []string) ([]Device, error) {
+	if s.variants.RefuseDuplicateSerial {
+		for _, d := range devs {
+			if s.serialTakenLocked(d.SerialNumber) {
+				return nil, newError(http.StatusConflict, "conflict", "A hardware OATH token with serial number '%s' already exists.", d.SerialNumber)
+			}
+		}
+	}
 	pending := map[string]int{} // assignments earlier in this batch count against the quota
 	for i, who := range assignTo {
 		if who == "" {
@@ -140,6 +147,16 @@ func (s *Server) createLocked(devs []Device, assignTo []string) ([]Device, error
 		s.putLocked(d.ID, &d)
 	}
 	return devs, nil
+}
+
+// serialTakenLocked reports whether a device (as it truly is) has serial.
+func (s *Server) serialTakenLocked(serial string) bool {
+	for _, rec := range s.devices {
+		if rec.cur != nil && rec.cur.SerialNumber == serial {
+			return true
+		}
+	}
+	return false
 }
 
 // deviceJSON renders a device as Graph does: secretKey always null; sel (nil for all) limits the properties.
@@ -413,7 +430,7 @@ func (s *Server) deleteDevice(c *call) {
 	defer s.mu.Unlock()
 	d, err := s.deviceLocked(c.r.PathValue("id"))
 	if err == nil && d.Status != StatusAvailable {
-		err = errAssigned
+		err = refuse(s.variants.DeleteAssigned, "The hardware OATH token is assigned to a user; unassign it first.")
 	}
 	if err != nil {
 		c.fail(err)

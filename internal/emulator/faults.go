@@ -33,7 +33,7 @@ func (s *Server) ResetRequests() {
 	clear(s.injected)
 }
 
-// FaultsInjected counts injected faults by kind: "429", "503", "lost" and "failed".
+// FaultsInjected counts injected faults by kind: "429", "503", "lost", "failed", "applied-503" and "applied-reset".
 func (s *Server) FaultsInjected() map[string]int {
 	s.fmu.Lock()
 	defer s.fmu.Unlock()
@@ -61,16 +61,26 @@ func (s *Server) injectFault(w http.ResponseWriter) error {
 	default:
 		return nil
 	}
-	retry := s.faults.RetryAfter
-	if retry <= 0 {
-		retry = time.Second
-	}
-	w.Header().Set("Retry-After", strconv.FormatFloat(retry.Seconds(), 'f', -1, 64))
+	w.Header().Set("Retry-After", strconv.FormatFloat(s.retryAfterLocked().Seconds(), 'f', -1, 64))
 	return err
 }
 
-// writeFault draws what happens to a write: "lost" (performed, answer lost), "failed" (not performed) or "".
-// A client sees a 5xx either way and cannot tell which.
+func (s *Server) retryAfter() time.Duration {
+	s.fmu.Lock()
+	defer s.fmu.Unlock()
+	return s.retryAfterLocked()
+}
+
+func (s *Server) retryAfterLocked() time.Duration {
+	if s.faults.RetryAfter <= 0 {
+		return time.Second
+	}
+	return s.faults.RetryAfter
+}
+
+// writeFault draws what happens to a write: "lost" (performed, answered 504), "applied-503" (performed, answered
+// 503), "applied-reset" (performed, connection reset), "failed" (not performed, answered 500) or "". A client sees a
+// 5xx or no answer either way and cannot tell which.
 func (s *Server) writeFault() string {
 	s.fmu.Lock()
 	defer s.fmu.Unlock()
@@ -78,6 +88,10 @@ func (s *Server) writeFault() string {
 	switch {
 	case s.drawLocked(s.faults.LostWriteRate):
 		kind = "lost"
+	case s.drawLocked(s.faults.AppliedThen503Rate):
+		kind = "applied-503"
+	case s.drawLocked(s.faults.AppliedThenResetRate):
+		kind = "applied-reset"
 	case s.drawLocked(s.faults.FailedWriteRate):
 		kind = "failed"
 	default:

@@ -1,6 +1,8 @@
 package emulator
 
 import (
+	"bytes"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"sync"
@@ -51,6 +53,7 @@ func TestWriteFaults(t *testing.T) {
 	}{
 		{"lost", Faults{LostWriteRate: 1}, http.StatusGatewayTimeout, "gatewayTimeout", 1},
 		{"failed", Faults{FailedWriteRate: 1}, http.StatusInternalServerError, "generalException", 0},
+		{"applied-503", Faults{AppliedThen503Rate: 1}, http.StatusServiceUnavailable, "serviceNotAvailable", 1},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			e := start(t, Options{})
@@ -67,6 +70,29 @@ func TestWriteFaults(t *testing.T) {
 				t.Fatalf("injected %v", e.srv.FaultsInjected())
 			}
 		})
+	}
+}
+
+// TestAppliedThenReset: the write is applied, and the connection is dropped without an answer.
+func TestAppliedThenReset(t *testing.T) {
+	e := start(t, Options{})
+	e.srv.SetFaults(Faults{AppliedThenResetRate: 1})
+	body, _ := json.Marshal(deviceBody("RESET"))
+	req, err := http.NewRequest("POST", e.srv.URL()+devices, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+e.token)
+	req.Header.Set("Content-Type", "application/json")
+	if resp, err := e.http.Do(req); err == nil {
+		resp.Body.Close()
+		t.Fatalf("the create was answered %d, want a dropped connection", resp.StatusCode)
+	}
+	if n := len(e.srv.DevicesBySerial("RESET")); n != 1 {
+		t.Fatalf("the create stored %d devices, want 1", n)
+	}
+	if e.srv.FaultsInjected()["applied-reset"] != 1 {
+		t.Fatalf("injected %v", e.srv.FaultsInjected())
 	}
 }
 

@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -83,13 +84,22 @@ func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request, h func(*call
 		return
 	}
 	if r.Method != http.MethodGet {
-		switch s.writeFault() {
-		case "lost":
+		kind := s.writeFault()
+		if kind != "" && kind != "failed" {
 			lost := *c
 			lost.w = discard{header: http.Header{}}
 			h(&lost)
+		}
+		switch kind {
+		case "lost":
 			c.fail(newError(http.StatusGatewayTimeout, "gatewayTimeout", "The operation timed out."))
 			return
+		case "applied-503":
+			w.Header().Set("Retry-After", strconv.FormatFloat(s.retryAfter().Seconds(), 'f', -1, 64))
+			c.fail(newError(http.StatusServiceUnavailable, "serviceNotAvailable", "The service is temporarily unavailable. Please retry later."))
+			return
+		case "applied-reset":
+			panic(http.ErrAbortHandler) // the server drops the connection without an answer
 		case "failed":
 			c.fail(newError(http.StatusInternalServerError, "generalException", "An unexpected error occurred."))
 			return

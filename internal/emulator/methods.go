@@ -97,8 +97,7 @@ func (s *Server) checkAssignableLocked(u User, pending int) error {
 		}
 	}
 	if held >= s.opts.MaxTokensPerUser {
-		return newError(http.StatusBadRequest, "quotaLimitReached",
-			"The user already has the maximum of %d hardware OATH tokens.", s.opts.MaxTokensPerUser)
+		return refuse(s.variants.TokenLimit, "The user already has the maximum of %d hardware OATH tokens.", s.opts.MaxTokensPerUser)
 	}
 	return nil
 }
@@ -110,7 +109,7 @@ func (s *Server) assignLocked(d *Device, u User) error {
 		return nil
 	case "":
 	default:
-		return newError(http.StatusConflict, "conflict", "The hardware OATH token is assigned to another user.")
+		return refuse(s.variants.AssignTaken, "The hardware OATH token is assigned to another user.")
 	}
 	if err := s.checkAssignableLocked(u, 0); err != nil {
 		return err
@@ -129,13 +128,11 @@ func (d *Device) markActivated() {
 	d.Status, d.LastUsed = StatusActivated, time.Now()
 }
 
-var errBadCode = newError(http.StatusBadRequest, "invalidVerificationCode", "The verification code is invalid or has expired.")
-
 // activateLocked checks code against the seed; a wrong code leaves the token failedActivation, still assigned.
 func (s *Server) activateLocked(d *Device, code, displayName string) error {
 	if !s.verify(*d, code) {
 		d.Status = StatusFailedActivation
-		return errBadCode
+		return refuse(s.variants.WrongCode, "The verification code is invalid or has expired.")
 	}
 	d.markActivated()
 	if displayName != "" {
@@ -312,7 +309,7 @@ func (s *Server) bySerial(req methodRequest, u User) (Device, error) {
 	case len(mine) > 1:
 		return Device{}, newError(http.StatusConflict, "conflict", "More than one hardware OATH token has serial number '%s'.", req["serialNumber"])
 	case len(taken) > 0:
-		return Device{}, newError(http.StatusConflict, "conflict", "The hardware OATH token is assigned to another user.")
+		return Device{}, refuse(s.variants.AssignTaken, "The hardware OATH token is assigned to another user.")
 	}
 	return Device{}, newError(http.StatusNotFound, "itemNotFound", "No hardware OATH token has serial number '%s'.", req["serialNumber"])
 }
@@ -324,10 +321,15 @@ func (s *Server) activate(d *Device, req methodRequest, _ User) error {
 }
 
 func (s *Server) assignActivate(d *Device, req methodRequest, u User) error {
+	before := *d
 	if err := s.assignLocked(d, u); err != nil {
 		return err
 	}
-	return s.activateLocked(d, req["verificationCode"], req["displayName"])
+	err := s.activateLocked(d, req["verificationCode"], req["displayName"])
+	if err != nil && s.variants.RollBackFailedActivation {
+		*d = before
+	}
+	return err
 }
 
 func (s *Server) assignMethod(c *call) {

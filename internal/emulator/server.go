@@ -38,6 +38,7 @@ type Server struct {
 	tokens    map[string]issuedToken
 	perms     []string
 	federated func(assertion string) bool
+	variants  Variants // answers to cases Microsoft does not document
 
 	fmu      sync.Mutex // guards fault injection and statistics; never held while taking mu
 	faults   Faults
@@ -59,6 +60,7 @@ func Start(opts Options) (*Server, error) {
 		policy:   defaultPolicy(),
 		tokens:   map[string]issuedToken{},
 		perms:    slices.Clone(DefaultAppPermissions),
+		variants: withDefaultAnswers(opts.Variants),
 		rng:      rand.New(rand.NewPCG(opts.Seed, opts.Seed)),
 		requests: map[string]int{},
 		injected: map[string]int{},

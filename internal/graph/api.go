@@ -37,8 +37,10 @@ type Config struct {
 	Cloud string
 	// UserAgent is sent on every request, e.g. "terraform-provider-entraoath/1.2.3 terraform/1.11.4".
 	UserAgent string
-	// MaxRetries bounds retries of throttled (429) and unavailable (503) responses, and for methods other than POST
-	// of gateway timeouts (504) and transport errors; 0 means the default, 3.
+	// MaxRetries bounds the retries of reads (GET) that failed with a 5xx (other than a 503 with Retry-After) or a
+	// transport error; 0 means none. Throttling (429, and a 503 with Retry-After on a read) is always waited out
+	// until the context's deadline (10 minutes without one), whatever MaxRetries says. Writes are never retried
+	// except after a 429: any other failed write is handed back, since Graph may have applied it.
 	MaxRetries int
 	// Transport is the base HTTP transport under the middleware; nil means a clone of http.DefaultTransport.
 	// Tests inject one that trusts the emulator's CA.
@@ -131,6 +133,7 @@ type Policy struct {
 // API is what the provider needs from Graph. *Client implements it.
 type API interface {
 	ListDevices(ctx context.Context, filter DeviceFilter) ([]Device, error)
+	DevicesBySerial(ctx context.Context, serial string) ([]Device, error)
 	GetDevice(ctx context.Context, id string) (*Device, error)
 	CreateDevice(ctx context.Context, d Device, assignToUserID string) (*Device, error)
 	UpdateDevice(ctx context.Context, id string, u DeviceUpdate) error

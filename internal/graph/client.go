@@ -20,7 +20,6 @@ import (
 )
 
 const (
-	defaultMaxRetries = 3
 	// responseHeaderTimeout turns a hung Graph call into a transport error instead of a hung apply.
 	responseHeaderTimeout = 2 * time.Minute
 )
@@ -69,10 +68,7 @@ func newHTTPClient(cfg Config) *http.Client {
 		t.ResponseHeaderTimeout = responseHeaderTimeout
 		base = t
 	}
-	maxRetries := cfg.MaxRetries
-	if maxRetries <= 0 {
-		maxRetries = defaultMaxRetries
-	}
+	maxRetries := max(cfg.MaxRetries, 0)
 	return &http.Client{
 		Transport: khttp.NewCustomTransportWithParentTransport(base, middlewares(maxRetries, cfg.Logger)...),
 		// kiota's RedirectHandler follows redirects (and drops the token on a host change).

@@ -47,21 +47,27 @@ func IsThrottled(err error) bool { return statusOf(err) == http.StatusTooManyReq
 // IsForbidden reports a 403 (missing permission or role).
 func IsForbidden(err error) bool { return statusOf(err) == http.StatusForbidden }
 
-// IsOutcomeUnknown reports a failed write that Graph may nevertheless have applied: the answer was a gateway
-// error (500, 502, 504) or never arrived (connection reset, timeout). 429 and 503 mean Graph did not process the
-// call, a certificate error means nothing was sent, and a cancelled or expired context is the caller's own doing.
+// IsOutcomeUnknown reports a failed write that Graph may nevertheless have applied: any 5xx answer (503
+// included: nothing documents that it means "not processed") or none at all (connection reset, timeout). A 429
+// means Graph did not process the call, a certificate error means nothing was sent, and a cancelled or expired
+// context is the caller's own doing. Callers look at Graph before writing again.
 func IsOutcomeUnknown(err error) bool {
 	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return false
 	}
-	switch statusOf(err) {
-	case 0:
+	status := statusOf(err)
+	if status == 0 {
 		var certErr *tls.CertificateVerificationError
 		return !errors.As(err, &certErr)
-	case http.StatusInternalServerError, http.StatusBadGateway, http.StatusGatewayTimeout:
-		return true
 	}
-	return false
+	return status >= http.StatusInternalServerError
+}
+
+// IsRefused reports a 4xx answer other than 429: Graph refused the call. Microsoft documents no status or code for
+// the refusals of these endpoints, so callers read the token to learn why, and use the code only in messages.
+func IsRefused(err error) bool {
+	status := statusOf(err)
+	return status >= http.StatusBadRequest && status < http.StatusInternalServerError && status != http.StatusTooManyRequests
 }
 
 // fail turns what the adapter returned into an *Error when Graph answered, or wraps it with the operation when no

@@ -47,6 +47,7 @@ type harness struct {
 	logs       []graph.RequestLog
 	userAgents []string
 	onAttempt  atomic.Value // func(graph.RequestLog), optional
+	transport  atomic.Value // func(*http.Request) (*http.Response, error), optional: answers instead of the emulator
 }
 
 func newHarness(t *testing.T, srv *emulator.Server, maxRetries int) *harness {
@@ -99,6 +100,9 @@ func (h *harness) recordUserAgent(next http.RoundTripper) roundTripFunc {
 		h.mu.Lock()
 		h.userAgents = append(h.userAgents, r.Header.Get("User-Agent"))
 		h.mu.Unlock()
+		if f, ok := h.transport.Load().(func(*http.Request) (*http.Response, error)); ok {
+			return f(r)
+		}
 		return next.RoundTrip(r)
 	}
 }

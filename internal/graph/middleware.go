@@ -37,13 +37,20 @@ const (
 	retryAttemptHeader = "Retry-Attempt"
 	baseBackoff        = time.Second
 	maxBackoff         = 30 * time.Second
-	// maxRetryDelay bounds one wait; a longer Retry-After is handed to the caller as the error instead.
-	maxRetryDelay = 3 * time.Minute
+	// maxThrottleWait bounds how long a call without a deadline waits out throttling; the provider's resources
+	// always have one (their timeouts).
+	maxThrottleWait = 10 * time.Minute
 )
 
-// retryHandler is the single place that decides on retries. 429 and 503 mean Graph did not process the request,
-// so every method is retried. A 504 or a transport error leaves a write's fate unknown: only methods that are safe
-// to repeat are retried, and a POST is returned to its caller (the provider, e.g., looks the token up by serial).
+// retryHandler is the single place that decides on retries, by what Graph documents:
+//   - 429 means Graph did not process the call (throttling docs), so every method, writes included, is sent again
+//     after Retry-After (or a backoff), for as long as the context's deadline allows: throttling never ends a call
+//     early, and it does not count against maxRetries.
+//   - For reads (GET), which are safe to repeat whatever happened, a 503 with Retry-After is throttling too; other
+//     5xx answers, a 503 without Retry-After and transport errors are retried up to maxRetries times.
+//   - Any other answer to a write (POST, PATCH, DELETE) goes back to the caller: nothing documents that a 5xx or a
+//     lost connection means the write was not applied, so the caller looks at Graph before writing again.
+//
 // No wait ever outlasts the request's context deadline (the resource's timeout): the call then ends with the last
 // answer instead.
 type retryHandler struct {
@@ -57,6 +64,11 @@ func (h retryHandler) Intercept(p khttp.Pipeline, i int, req *http.Request) (*ht
 		return nil, err
 	}
 	ctx := req.Context()
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		deadline = time.Now().Add(maxThrottleWait)
+	}
+	retries := 0 // retries of answers other than throttling
 	for attempt := 1; ; attempt++ {
 		if err := h.gate.wait(ctx); err != nil {
 			return nil, err
@@ -66,18 +78,28 @@ func (h retryHandler) Intercept(p khttp.Pipeline, i int, req *http.Request) (*ht
 			try.Header.Set(retryAttemptHeader, strconv.Itoa(attempt-1))
 		}
 		resp, err := p.Next(try, i)
-		delay, throttled, again := h.retryDelay(req, resp, err, attempt)
-		if again && !fitsDeadline(ctx, delay) {
-			again = false // Graph's own answer explains the failure better than a wait cut short
+		kind := retryKind(req, resp, err)
+		if kind == retryOther {
+			retries++
+			if retries > h.maxRetries {
+				kind = retryNone
+			}
 		}
-		if !again {
+		if kind == retryNone || ctx.Err() != nil {
 			return resp, err
+		}
+		delay, ok := retryAfter(headerOf(resp))
+		if !ok {
+			delay = backoff(attempt)
+		}
+		if time.Until(deadline) <= delay {
+			return resp, err // Graph's own answer explains the failure better than a wait cut short
 		}
 		if resp != nil {
 			_, _ = io.Copy(io.Discard, resp.Body)
 			_ = resp.Body.Close()
 		}
-		if throttled {
+		if kind == retryThrottled {
 			h.gate.closeFor(delay) // this call and every other one wait at the gate
 			continue
 		}
@@ -87,27 +109,39 @@ func (h retryHandler) Intercept(p khttp.Pipeline, i int, req *http.Request) (*ht
 	}
 }
 
-// retryDelay says whether to retry and after how long; throttled means Graph asked every caller to back off.
-func (h retryHandler) retryDelay(req *http.Request, resp *http.Response, err error, attempt int) (delay time.Duration, throttled, again bool) {
-	if attempt > h.maxRetries || req.Context().Err() != nil {
-		return 0, false, false
-	}
-	replayable := req.Method != http.MethodPost
+type retryClass int
+
+const (
+	retryNone      retryClass = iota
+	retryThrottled            // Graph asked every caller to back off: retried until the deadline
+	retryOther                // retried up to maxRetries times
+)
+
+// retryKind classifies one attempt's answer.
+func retryKind(req *http.Request, resp *http.Response, err error) retryClass {
+	read := req.Method == http.MethodGet || req.Method == http.MethodHead
 	var certErr *tls.CertificateVerificationError
 	switch {
 	case err != nil:
-		return backoff(attempt), false, replayable && !errors.As(err, &certErr)
-	case resp.StatusCode == http.StatusTooManyRequests, resp.StatusCode == http.StatusServiceUnavailable:
-		throttled = true
-	case resp.StatusCode == http.StatusGatewayTimeout && replayable:
-	default:
-		return 0, false, false
+		if read && !errors.As(err, &certErr) {
+			return retryOther
+		}
+		return retryNone
+	case resp.StatusCode == http.StatusTooManyRequests:
+		return retryThrottled
+	case !read || resp.StatusCode < http.StatusInternalServerError:
+		return retryNone
+	case resp.StatusCode == http.StatusServiceUnavailable && resp.Header.Get("Retry-After") != "":
+		return retryThrottled
 	}
-	delay, ok := retryAfter(resp.Header)
-	if !ok {
-		delay = backoff(attempt)
+	return retryOther
+}
+
+func headerOf(resp *http.Response) http.Header {
+	if resp == nil {
+		return http.Header{}
 	}
-	return delay, throttled, delay <= maxRetryDelay
+	return resp.Header
 }
 
 // throttleGate holds back every call of one Client while Graph's latest Retry-After runs: when the tenant is

@@ -5,7 +5,9 @@ import (
 	"crypto/tls"
 	"fmt"
 	"io"
+	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -43,23 +45,86 @@ func TestThrottledWriteIsRetried(t *testing.T) {
 	}
 }
 
-func TestThrottlingOutlivesRetries(t *testing.T) {
+// TestThrottlingWaitedOutUntilDeadline: throttling is retried for as long as the caller's deadline allows, however
+// small max_retries is (here 0), and the call then ends with Graph's 429.
+func TestThrottlingWaitedOutUntilDeadline(t *testing.T) {
 	srv := startEmulator(t, emulator.Options{})
-	h := newHarness(t, srv, 2)
+	h := newHarness(t, srv, 0)
 	srv.SetFaults(emulator.Faults{ThrottleRate: 1, RetryAfter: 10 * time.Millisecond})
 
-	_, err := h.client.ListDevices(context.Background(), graph.DeviceFilter{})
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel()
+	_, err := h.client.ListDevices(ctx, graph.DeviceFilter{})
 	wantGraphError(t, err, 429, "TooManyRequests")
 	if !graph.IsThrottled(err) {
 		t.Fatal("IsThrottled = false")
 	}
-	if n := len(h.attempts("GET", devicesTemplate)); n != 3 {
-		t.Fatalf("%d attempts, want 1 + 2 retries", n)
+	if n := len(h.attempts("GET", devicesTemplate)); n < 5 {
+		t.Fatalf("%d attempts in 500 ms of 10 ms Retry-After: throttling was not waited out", n)
 	}
 }
 
-// TestLostWrite: after a 504 the write may have happened. A POST is not replayed (the caller looks the token up
-// by serial number instead); a PATCH, which is safe to repeat, is.
+// TestMaxRetriesBoundsOtherErrors: a read answered 503 without Retry-After (or 500, 502, 504, a transport error) is
+// retried max_retries times, and 0 means not at all.
+func TestMaxRetriesBoundsOtherErrors(t *testing.T) {
+	for _, maxRetries := range []int{0, 2} {
+		srv := startEmulator(t, emulator.Options{})
+		h := newHarness(t, srv, maxRetries)
+		h.transport.Store(func(r *http.Request) (*http.Response, error) {
+			return &http.Response{StatusCode: 502, Header: http.Header{}, Body: io.NopCloser(strings.NewReader("")), Request: r}, nil
+		})
+		_, err := h.client.ListDevices(context.Background(), graph.DeviceFilter{})
+		if err == nil || !strings.Contains(err.Error(), "502") {
+			t.Fatalf("max_retries %d: err = %v, want the 502", maxRetries, err)
+		}
+		if n := len(h.attempts("GET", devicesTemplate)); n != maxRetries+1 {
+			t.Fatalf("max_retries %d: %d attempts, want %d", maxRetries, n, maxRetries+1)
+		}
+	}
+}
+
+// TestUnavailableReadIsThrottling: a 503 with Retry-After on a read is waited out like a 429, beyond max_retries.
+func TestUnavailableReadIsThrottling(t *testing.T) {
+	srv := startEmulator(t, emulator.Options{})
+	h := newHarness(t, srv, 0)
+	srv.SetFaults(emulator.Faults{UnavailableRate: 1, RetryAfter: 10 * time.Millisecond})
+	var n atomic.Int32
+	h.onAttempt.Store(func(e graph.RequestLog) {
+		if e.Status == 503 && n.Add(1) == 3 {
+			srv.SetFaults(emulator.Faults{})
+		}
+	})
+	if _, err := h.client.ListDevices(context.Background(), graph.DeviceFilter{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := len(h.attempts("GET", devicesTemplate)); got != 4 {
+		t.Fatalf("%d attempts, want 3 x 503 then a success", got)
+	}
+}
+
+// TestWriteOutcomeUnknownIsNotRetried: a write applied but answered 503, or with a reset connection, is sent once
+// and handed back as outcome-unknown; the token exists once.
+func TestWriteOutcomeUnknownIsNotRetried(t *testing.T) {
+	for _, f := range []emulator.Faults{{AppliedThen503Rate: 1, RetryAfter: 10 * time.Millisecond}, {AppliedThenResetRate: 1}} {
+		srv := startEmulator(t, emulator.Options{})
+		h := newHarness(t, srv, 3)
+		d := newDevice(t)
+		srv.SetFaults(f)
+		_, err := h.client.CreateDevice(context.Background(), d, "")
+		if !graph.IsOutcomeUnknown(err) {
+			t.Fatalf("%+v: err = %v, want outcome unknown", f, err)
+		}
+		if n := len(h.attempts("POST", devicesTemplate)); n != 1 {
+			t.Fatalf("%+v: POST sent %d times", f, n)
+		}
+		if n := len(srv.DevicesBySerial(d.SerialNumber)); n != 1 {
+			t.Fatalf("%+v: %d devices, want the one the write made", f, n)
+		}
+	}
+}
+
+// TestLostWrite: after a 504 the write may have happened. No write is replayed (the caller looks at Graph instead),
+// not even a PATCH.
 func TestLostWrite(t *testing.T) {
 	ctx := context.Background()
 	srv := startEmulator(t, emulator.Options{})
@@ -80,8 +145,8 @@ func TestLostWrite(t *testing.T) {
 	name := "Renamed"
 	err = h.client.UpdateDevice(ctx, found[0].ID, graph.DeviceUpdate{DisplayName: &name})
 	wantGraphError(t, err, 504, "gatewayTimeout")
-	if n := len(h.attempts("PATCH", devicesTemplate+"/{id}")); n != 2 {
-		t.Fatalf("PATCH sent %d times, want 1 + 1 retry", n)
+	if n := len(h.attempts("PATCH", devicesTemplate+"/{id}")); n != 1 {
+		t.Fatalf("PATCH sent %d times, want 1", n)
 	}
 }
 
@@ -183,7 +248,7 @@ func TestIsOutcomeUnknown(t *testing.T) {
 		{&graph.Error{StatusCode: 504}, true},
 		{&graph.Error{StatusCode: 502}, true},
 		{&graph.Error{StatusCode: 500}, true},
-		{&graph.Error{StatusCode: 503}, false}, // Graph did not process it
+		{&graph.Error{StatusCode: 503}, true}, // nothing documents that a 503 means "not processed"
 		{&graph.Error{StatusCode: 429}, false},
 		{&graph.Error{StatusCode: 400}, false},
 		{fmt.Errorf("create: %w", io.ErrUnexpectedEOF), true}, // connection dropped mid-answer

@@ -98,9 +98,15 @@ func (s *sharedReads) createdDevice(id string) (*Device, bool) {
 // not retried: reads then go to GetDevice one by one, which reports the error against each resource.
 func (s *sharedReads) inventory(ctx context.Context) (map[string]Device, error) {
 	s.loadOnce.Do(func() {
+		// The first caller's deadline still bounds it: waits for throttling must not outlive every caller.
+		listCtx, cancel := context.WithoutCancel(ctx), context.CancelFunc(func() {})
+		if deadline, ok := ctx.Deadline(); ok {
+			listCtx, cancel = context.WithDeadline(listCtx, deadline)
+		}
 		go func() {
 			defer close(s.loaded)
-			devices, err := s.ListDevices(context.WithoutCancel(ctx), DeviceFilter{})
+			defer cancel()
+			devices, err := s.ListDevices(listCtx, DeviceFilter{})
 			if err != nil {
 				return
 			}

@@ -19,16 +19,19 @@ import (
 )
 
 // faultSuiteTokens is how many tokens (each assigned to its own user and activated) the fault suite applies.
-const faultSuiteTokens = 100
+const faultSuiteTokens = 200
 
-// faultSuiteFaults are the faults the suite injects into every Graph call. Retry-After is 50 ms rather than
-// Graph's usual seconds so the suite fits CI's two cores in well under a minute; the client honours it the same way.
+// faultSuiteFaults are the faults the suite injects into every Graph call: throttling, unavailability (a 503 that
+// did not process the call, on reads and writes alike), writes applied but answered 503 or with a reset connection,
+// and a read-after-write lag. Retry-After is 50 ms rather than Graph's usual seconds so the suite fits CI's two
+// cores; the client honours it the same way.
 var faultSuiteFaults = emulator.Faults{
-	ThrottleRate:    0.20,
-	UnavailableRate: 0.10,
-	RetryAfter:      50 * time.Millisecond,
-	LostWriteRate:   0.05,
-	VisibilityDelay: 500 * time.Millisecond,
+	ThrottleRate:         0.20,
+	UnavailableRate:      0.10,
+	RetryAfter:           50 * time.Millisecond,
+	AppliedThen503Rate:   0.10,
+	AppliedThenResetRate: 0.05,
+	VisibilityDelay:      2 * time.Second,
 }
 
 // faultSuiteToken is one token of the suite's fleet.
@@ -126,21 +129,37 @@ func testAccCheckFleet(fleet []faultSuiteToken) (duplicates int, err error) {
 	return duplicates, err
 }
 
-// TestAccFaultSuite applies a fleet of tokens with assignments and activation while the emulator throttles,
-// fails, loses answers to writes and shows writes late; one apply must converge, create no token twice, leave an
-// empty plan, and destroy must leave nothing. Not parallel: the faults apply to every test.
+// TestAccFaultSuite applies a fleet of tokens with assignments and activation in one apply while the emulator
+// throttles, fails, applies writes but answers them with an error, and shows writes late; the apply must converge,
+// create no token twice and leave none outside the state, the next plan must be empty, and destroy must leave
+// nothing. It runs with Graph refusing a second token with a serial number and with Graph accepting it (both are
+// guesses), with the provider's default max_retries. Not parallel: the faults apply to every test.
 func TestAccFaultSuite(t *testing.T) {
 	if testing.Short() {
-		t.Skip("the fault suite applies 100 tokens")
+		t.Skip("the fault suite applies 200 tokens twice")
 	}
+	for _, refuse := range []bool{true, false} {
+		t.Run(map[bool]string{true: "duplicate serials refused", false: "duplicate serials accepted"}[refuse], func(t *testing.T) {
+			testAccFaultSuite(t, refuse)
+		})
+	}
+}
+
+func testAccFaultSuite(t *testing.T, refuseDuplicateSerials bool) {
 	fleet := testAccFleet(t, faultSuiteTokens)
 	testAccSetFleetSeeds(t, fleet)
 	start := time.Now()
 	var applied map[string]int
+	var appliedRequests map[string]int
 	resource.Test(t, resource.TestCase{
 		TerraformVersionChecks: []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_11_0)},
 		PreCheck: func() {
 			testAccPreCheck(t)
+			variants := testEmulator.Variants()
+			t.Cleanup(func() { testEmulator.SetVariants(variants) })
+			v := variants
+			v.RefuseDuplicateSerial = refuseDuplicateSerials
+			testEmulator.SetVariants(v)
 			testEmulator.ResetRequests()
 			testEmulator.SetFaults(faultSuiteFaults)
 			t.Cleanup(func() { testEmulator.SetFaults(emulator.Faults{}) })
@@ -153,25 +172,31 @@ func TestAccFaultSuite(t *testing.T) {
 				}
 			}
 			total := testEmulator.FaultsInjected()
-			t.Logf("fault suite: apply, plan and destroy of %d tokens + %d assignments took %v; faults injected in total: "+
-				"%d x 429, %d x 503, %d lost write answers; %d Graph requests",
-				len(fleet), len(fleet), time.Since(start).Round(time.Millisecond), total["429"], total["503"], total["lost"], requestCount())
+			t.Logf("fault suite (%s): apply, plan and destroy of %d tokens + %d assignments took %v; faults injected in total: "+
+				"%d x 429, %d x 503, %d writes applied then 503, %d writes applied then reset; %d Graph requests",
+				t.Name(), len(fleet), len(fleet), time.Since(start).Round(time.Millisecond), total["429"], total["503"],
+				total["applied-503"], total["applied-reset"], requestCount())
 			return nil
 		},
 		Steps: []resource.TestStep{
 			{
-				// At least 10 retries: with 28% of calls throttled or unavailable, 3 retries would run out about
-				// once in 160 calls, and the suite makes thousands.
-				Config: testAccFleetConfig(fleet, "max_retries = 10"),
-				Check: func(*terraform.State) error {
+				Config: testAccFleetConfig(fleet),
+				Check: func(state *terraform.State) error {
 					duplicates, err := testAccCheckFleet(fleet)
-					applied = testEmulator.FaultsInjected()
-					t.Logf("fault suite: one apply of %d tokens, each assigned and activated, under %.0f%% 429 (Retry-After %v), "+
-						"%.0f%% 503, %.0f%% lost write answers and %v visibility delay: %d x 429 and %d x 503 retried by the client, "+
-						"%d lost answers recovered by the provider, %d Graph requests, %d duplicate tokens, %v",
-						len(fleet), 100*faultSuiteFaults.ThrottleRate, faultSuiteFaults.RetryAfter, 100*faultSuiteFaults.UnavailableRate,
-						100*faultSuiteFaults.LostWriteRate, faultSuiteFaults.VisibilityDelay, applied["429"], applied["503"], applied["lost"],
+					applied, appliedRequests = testEmulator.FaultsInjected(), testEmulator.Requests()
+					const creates = "POST /beta/directory/authenticationMethodDevices/hardwareOathDevices"
+					t.Logf("fault suite (%s): one apply of %d tokens, each assigned and activated, under %.0f%% 429 (Retry-After %v), "+
+						"%.0f%% 503, %.0f%% of writes applied then 503, %.0f%% applied then reset, %v read-after-write lag: "+
+						"%d x 429 and %d x 503 waited out by the client; %d writes applied but answered 503 and %d with a reset "+
+						"connection, which the provider read back and adopted; %d creates sent for %d tokens; %d Graph requests; "+
+						"%d duplicate tokens; %v",
+						t.Name(), len(fleet), 100*faultSuiteFaults.ThrottleRate, faultSuiteFaults.RetryAfter, 100*faultSuiteFaults.UnavailableRate,
+						100*faultSuiteFaults.AppliedThen503Rate, 100*faultSuiteFaults.AppliedThenResetRate, faultSuiteFaults.VisibilityDelay,
+						applied["429"], applied["503"], applied["applied-503"], applied["applied-reset"], appliedRequests[creates], len(fleet),
 						requestCount(), duplicates, time.Since(start).Round(time.Millisecond))
+					if err == nil {
+						err = testAccCheckNoStrayTokens(state, fleet)
+					}
 					return err
 				},
 				// Also checked by the harness after every apply; stated here because it is the point of the suite.
@@ -179,9 +204,30 @@ func TestAccFaultSuite(t *testing.T) {
 			},
 		},
 	})
-	if applied["429"] == 0 || applied["503"] == 0 || applied["lost"] == 0 {
+	if applied["429"] == 0 || applied["503"] == 0 || applied["applied-503"] == 0 || applied["applied-reset"] == 0 {
 		t.Errorf("the apply met no fault of some kind (%v): the suite proves nothing", applied)
 	}
+}
+
+// testAccCheckNoStrayTokens fails when the emulator holds a token with one of the fleet's serial numbers that is not
+// in the state.
+func testAccCheckNoStrayTokens(state *terraform.State, fleet []faultSuiteToken) error {
+	inState := map[string]bool{}
+	for _, r := range state.RootModule().Resources {
+		if r.Type == "entraoath_hardware_token" {
+			inState[r.Primary.ID] = true
+		}
+	}
+	serials := map[string]bool{}
+	for _, tok := range fleet {
+		serials[tok.serial] = true
+	}
+	for _, d := range testEmulator.Devices() {
+		if serials[d.SerialNumber] && !inState[d.ID] {
+			return fmt.Errorf("token %s (serial number %s) is in the tenant but not in the state", d.ID, d.SerialNumber)
+		}
+	}
+	return nil
 }
 
 // requestCount is how many Graph calls the emulator has answered since its counts were reset.

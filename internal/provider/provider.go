@@ -232,8 +232,11 @@ func (p *entraOATHProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 				Optional: true,
 			},
 			"max_retries": schema.Int64Attribute{
-				MarkdownDescription: "How many times a throttled (429) or unavailable (503, 504) Graph call is retried, " +
-					"honouring `Retry-After`. Defaults to 3.",
+				MarkdownDescription: "How many times a Graph read that failed with a server error (500, 502, 504, or 503 " +
+					"without `Retry-After`) or a lost connection is retried; `0` means none. Defaults to 3. Throttling " +
+					"(429, and 503 with `Retry-After` on a read) is always waited out, honouring `Retry-After`, until the " +
+					"operation's timeout, whatever this says. A write is never sent again blindly: after an answer that " +
+					"is not a success, the provider reads the token to see whether the write was applied.",
 				Optional: true,
 			},
 		},

@@ -83,14 +83,24 @@ func graphErrorDetail(attempted string, perm permission, err error) string {
 	if perm.globalOnly && ge.Cloud != "" && ge.StatusCode < http.StatusInternalServerError && !graph.IsThrottled(err) {
 		b.WriteString(cloudRefusalDetail(ge.Cloud))
 	}
+	var outcome *outcomeError
+	var rejected *codeRejectedError
 	switch {
-	case graph.IsForbidden(err):
+	case graph.IsForbidden(err) && (!errors.As(err, &outcome) && !errors.As(err, &rejected) || deniedAccess(ge)):
+		// A 403 that left the token unchanged may be a refusal of the write rather than a missing permission: only
+		// Graph's authorization codes say it is the latter.
 		fmt.Fprintf(&b, "Microsoft Graph refused the call for lack of permission. Grant the application the %s permission "+
 			"(application permission, with admin consent), or sign in as a user holding the %s role.\n\n", perm.graphPermission, perm.role)
 	case graph.IsThrottled(err):
-		b.WriteString("Microsoft Graph kept throttling the call after the retries ran out. Run the apply again later, " +
-			"lower -parallelism, or raise the provider's max_retries.\n\n")
+		b.WriteString("Microsoft Graph kept throttling the call until the operation's timeout. Run the apply again later, " +
+			"lower -parallelism, or raise the resource's timeouts.\n\n")
 	}
 	fmt.Fprintf(&b, "Graph answered HTTP %d with error code %q: %s\nrequest-id: %s", ge.StatusCode, ge.Code, ge.Message, ge.RequestID)
 	return b.String()
+}
+
+// deniedAccess reports Graph's answer to a caller without the permission or role (graph-api.md §7.1).
+func deniedAccess(ge *graph.Error) bool {
+	hint := strings.ToLower(ge.Code + " " + ge.Message)
+	return strings.Contains(hint, "authorization") || strings.Contains(hint, "privileges") || strings.Contains(hint, "permission")
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"strconv"
 	"testing"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -39,7 +40,15 @@ func runWithEmulator(m *testing.M) int {
 		return 1
 	}
 	testClientCertificate = cert
-	srv, err := emulator.Start(emulator.Options{ClientCertificates: []*x509.Certificate{cert.cert}})
+	seed, err := variantSeed()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	variants := emulator.VariantsFromSeed(seed)
+	// Printed so that a failure can be reproduced with the same answers to what Microsoft does not document.
+	fmt.Fprintf(os.Stderr, "Graph emulator variants: %s=%d (%+v)\n", variantSeedEnv, seed, variants)
+	srv, err := emulator.Start(emulator.Options{ClientCertificates: []*x509.Certificate{cert.cert}, Variants: variants})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "starting the Graph emulator:", err)
 		return 1
@@ -61,6 +70,22 @@ func runWithEmulator(m *testing.M) int {
 		os.Setenv(k, v)
 	}
 	return m.Run()
+}
+
+// variantSeedEnv picks the emulator's answers to undocumented cases (emulator.VariantsFromSeed); without it, a
+// random seed is drawn and printed.
+const variantSeedEnv = "ENTRAOATH_EMULATOR_VARIANT_SEED"
+
+func variantSeed() (uint64, error) {
+	v := os.Getenv(variantSeedEnv)
+	if v == "" {
+		return rand.Uint64(), nil
+	}
+	seed, err := strconv.ParseUint(v, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("%s=%q is not an unsigned integer", variantSeedEnv, v)
+	}
+	return seed, nil
 }
 
 // testAccPreCheck fails fast when the harness is not set up, instead of letting Terraform report a confusing error.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"regexp"
 	"slices"
 	"strings"
@@ -102,11 +101,13 @@ func (r *hardwareTokenResource) Schema(ctx context.Context, _ resource.SchemaReq
 			"is assigned or activated replaces it (Terraform says so in the plan).\n\n" +
 			"Needs the `Policy.ReadWrite.AuthenticationMethod` Graph permission (role: Authentication Policy Administrator); " +
 			"destroying an assigned token also needs `UserAuthenticationMethod.ReadWrite.All`.\n\n" +
-			"Graph does not stop two tokens from sharing a serial number. The provider never creates a second token for one " +
-			"resource: when the answer to a create is lost, it looks the serial number up and adopts the token the create " +
-			"made. Two `entraoath_hardware_token` resources with the same serial number fail at apply (Terraform shows a " +
-			"resource no other resource at plan time), and a token that another resource or the admin centre uploaded " +
-			"before is not looked for on every create (that would cost a Graph request per token).",
+			"The provider never creates a second token with a serial number. Before creating, it looks the serial number up " +
+			"in the inventory (one listing shared by the whole apply): a token uploaded before, in the admin centre or by a " +
+			"script, fails the create with the `import` block that brings it under this resource. When Graph answers a " +
+			"create with anything but a success (a server error, a lost connection), the provider looks the serial number " +
+			"up before creating again and adopts the token the create made. Two `entraoath_hardware_token` resources with the " +
+			"same serial number fail at apply (Terraform shows a resource no other resource at plan time).\n\n" +
+			"Destroying a token that is still assigned unassigns it first.",
 		Blocks: map[string]schema.Block{"timeouts": timeoutsBlock(ctx)},
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
@@ -305,6 +306,9 @@ func (r *hardwareTokenResource) Create(ctx context.Context, req resource.CreateR
 				"a resource's plan does not see other resources.", serial))
 		return
 	}
+	if r.inInventory(ctx, serial, &resp.Diagnostics); resp.Diagnostics.HasError() {
+		return
+	}
 	want := graph.Device{
 		SerialNumber:          serial,
 		Manufacturer:          plan.Manufacturer.ValueString(),
@@ -323,9 +327,9 @@ func (r *hardwareTokenResource) Create(ctx context.Context, req resource.CreateR
 		return
 	case errors.As(err, &lookup):
 		addGraphError(&resp.Diagnostics, summary, fmt.Sprintf("add the hardware token with serial number %q to the tenant inventory. "+
-			"Graph's answer was lost, so the token may have been created, and looking it up by serial number failed too. Before "+
-			"applying again, look for serial number %q in the inventory; if the token is there, import it: "+
-			"terraform import <address> %s", serial, serial, serial), permInventoryRead, lookup.err)
+			"Graph did not answer with a success, so the token may have been created, and looking it up by serial number failed "+
+			"too. Before applying again, look for serial number %q in the inventory; if the token is there, import it "+
+			"(terraform import <address> %s)", serial, serial, serial), permInventoryRead, lookup.err)
 		return
 	case err != nil:
 		addGraphError(&resp.Diagnostics, summary,
@@ -341,54 +345,120 @@ func (r *hardwareTokenResource) Create(ctx context.Context, req resource.CreateR
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
 }
 
-// maxCreateAttempts bounds how often a create whose answer was lost is sent again after no token showed up.
-const maxCreateAttempts = 3
+// maxCreateAttempts bounds how often a create whose outcome was unknown is sent again after no token showed up.
+const maxCreateAttempts = 5
 
-// createDevice creates want. When a create's outcome is unknown (its answer was lost: a gateway error, a timeout,
-// a reset connection), it looks the serial number up before sending the create again, and adopts the token the
-// lost create made instead of creating a second one.
+// maxRefusalLag bounds how long a create that Graph refused after an earlier attempt waits for the earlier
+// attempt's token to show up (within the create timeout).
+const maxRefusalLag = time.Minute
+
+// inInventory refuses to create a token whose serial number the inventory holds already (uploaded in the admin
+// centre, by a script, or by an apply whose state was lost): the user imports it instead. The check answers from
+// the command's shared listing (a page per 999 tokens for the whole apply); a match is read again, since the listing
+// may predate this apply's own deletes.
+func (r *hardwareTokenResource) inInventory(ctx context.Context, serial string, diags *diag.Diagnostics) {
+	const summary = "Hardware Token Already in the Inventory"
+	listed, err := r.client.DevicesBySerial(ctx, serial)
+	if err != nil {
+		addGraphError(diags, "Unable to Create Hardware Token", fmt.Sprintf("look serial number %q up in the tenant inventory "+
+			"before creating the token (the provider never creates a second token with one serial number)", serial), permInventoryRead, err)
+		return
+	}
+	var found []graph.Device
+	for _, d := range listed {
+		current, err := r.client.GetDevice(graph.WithFreshReads(ctx), d.ID)
+		switch {
+		case graph.IsNotFound(err):
+			continue // deleted since the listing, by this apply's replacement for instance
+		case err != nil:
+			addGraphError(diags, "Unable to Create Hardware Token", fmt.Sprintf("read hardware token %s, which has serial number %q, "+
+				"before creating a token with that serial number", d.ID, serial), permInventoryRead, err)
+			return
+		}
+		if current.SerialNumber == serial {
+			found = append(found, *current)
+		}
+	}
+	if len(found) == 0 {
+		return
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "The tenant inventory already holds a hardware token with serial number %q, uploaded before (in the admin "+
+		"centre, by a script, or by an apply whose state was lost):\n", serial)
+	for _, d := range found {
+		fmt.Fprintf(&b, "\n  - id %s: manufacturer %q, model %q, time interval %d, hash function %s, status %s",
+			d.ID, d.Manufacturer, d.Model, d.TimeIntervalInSeconds, d.HashFunction, d.Status)
+	}
+	b.WriteString("\n\nThe provider does not create a second token with the same serial number. To manage the existing token " +
+		"with this resource, add an import block to the configuration and apply again; replace <name> with this resource's " +
+		"name (the provider does not know its address):\n")
+	for _, d := range found {
+		fmt.Fprintf(&b, "\nimport {\n  to = entraoath_hardware_token.<name>\n  id = %q\n}\n", d.ID)
+	}
+	b.WriteString("\nOtherwise correct serial_number.")
+	diags.AddAttributeError(path.Root("serial_number"), summary, b.String())
+}
+
+// createDevice creates want. Any answer that is not a success may hide a token Graph created: after an unknown
+// outcome (a 5xx, a reset connection) it looks the serial number up before sending the create again, and adopts
+// the token the lost create made instead of creating a second one; after a refusal that follows an earlier attempt
+// (Graph may refuse a second token with the serial number), it waits for the earlier attempt's token to show up.
 func (r *hardwareTokenResource) createDevice(ctx context.Context, want graph.Device) (*graph.Device, error) {
 	for attempt := 1; ; attempt++ {
 		d, err := r.client.CreateDevice(ctx, want, "")
-		if !graph.IsOutcomeUnknown(err) || attempt == maxCreateAttempts {
-			return d, err
+		var until time.Time
+		switch {
+		case err == nil:
+			return d, nil
+		case graph.IsOutcomeUnknown(err):
+			until = time.Now().Add(consistencyWindow)
+		case attempt > 1 && graph.IsRefused(err):
+			until = time.Now().Add(maxRefusalLag)
+		default:
+			return nil, err
 		}
-		tflog.Warn(ctx, "The answer to creating a hardware token was lost; looking the token up by serial number before trying again",
+		tflog.Warn(ctx, "Creating a hardware token was not answered with a success; looking the token up by serial number",
 			map[string]any{"serial_number": want.SerialNumber, "error": err.Error()})
-		found, err := r.findBySerial(ctx, want)
-		if err != nil || found != nil {
-			return found, err
+		found, ferr := r.findBySerial(ctx, want, until)
+		if ferr != nil || found != nil {
+			return found, ferr
+		}
+		if graph.IsRefused(err) || attempt == maxCreateAttempts {
+			return nil, err
 		}
 	}
 }
 
-// findBySerial looks for a token with want's serial number, for up to the consistency window because the inventory
-// list may not show a new token yet. It returns nil when none shows up, and a *serialTakenError when tokens have the
-// serial number but none has want's manufacturer, model, time interval and hash function.
-func (r *hardwareTokenResource) findBySerial(ctx context.Context, want graph.Device) (*graph.Device, error) {
+// findBySerial looks for a token with want's serial number until one with want's manufacturer, model, time
+// interval and hash function shows up or until passes (the inventory list may not show a new token yet). It returns
+// nil when none shows up, and a *serialTakenError when tokens have the serial number but none is want.
+func (r *hardwareTokenResource) findBySerial(ctx context.Context, want graph.Device, until time.Time) (*graph.Device, error) {
 	var found []graph.Device
-	_, err := poll(ctx, time.Now().Add(consistencyWindow), func() (bool, error) {
+	var match *graph.Device
+	_, err := poll(ctx, until, func() (bool, error) {
 		var err error
 		found, err = r.client.ListDevices(ctx, graph.DeviceFilter{SerialNumber: want.SerialNumber})
-		return len(found) > 0, err
-	})
-	if err != nil {
-		return nil, &lookupError{err}
-	}
-	for i, d := range found {
-		if d.Manufacturer == want.Manufacturer && d.Model == want.Model &&
-			d.TimeIntervalInSeconds == want.TimeIntervalInSeconds && strings.EqualFold(d.HashFunction, want.HashFunction) {
-			tflog.Info(ctx, "Adopting the hardware token a lost create made", map[string]any{"id": d.ID, "serial_number": d.SerialNumber})
-			return &found[i], nil
+		for i, d := range found {
+			if d.Manufacturer == want.Manufacturer && d.Model == want.Model &&
+				d.TimeIntervalInSeconds == want.TimeIntervalInSeconds && strings.EqualFold(d.HashFunction, want.HashFunction) {
+				match = &found[i]
+			}
 		}
-	}
-	if len(found) > 0 {
+		return match != nil, err
+	})
+	switch {
+	case err != nil:
+		return nil, &lookupError{err}
+	case match != nil:
+		tflog.Info(ctx, "Adopting the hardware token an earlier attempt created", map[string]any{"id": match.ID, "serial_number": match.SerialNumber})
+		return match, nil
+	case len(found) > 0:
 		return nil, &serialTakenError{want: want, found: found}
 	}
 	return nil, nil
 }
 
-// lookupError is a failed look-up of a create whose answer was lost.
+// lookupError is a failed look-up of a create that Graph did not answer with a success.
 type lookupError struct{ err error }
 
 func (e *lookupError) Error() string {
@@ -408,15 +478,16 @@ func (e *serialTakenError) Error() string {
 
 func (e *serialTakenError) detail() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Graph's answer to creating the hardware token with serial number %q was lost, so the provider looked the serial "+
-		"number up before trying again, and found a different token with it:\n", e.want.SerialNumber)
+	fmt.Fprintf(&b, "Graph did not answer creating the hardware token with serial number %q with a success, so the provider looked "+
+		"the serial number up before trying again, and found a different token with it:\n", e.want.SerialNumber)
 	for _, d := range e.found {
 		fmt.Fprintf(&b, "\n  - id %s: manufacturer %q, model %q, time interval %d, hash function %s, status %s",
 			d.ID, d.Manufacturer, d.Model, d.TimeIntervalInSeconds, d.HashFunction, d.Status)
 	}
 	fmt.Fprintf(&b, "\n\nThe configuration says manufacturer %q, model %q, time interval %d, hash function %s. The provider did not "+
 		"create a second token with the same serial number. If the token in the inventory is this one, import it "+
-		"(terraform import <address> <id>) and align the configuration with it; otherwise correct serial_number.",
+		"(an import block with to = entraoath_hardware_token.<name> and id = \"<id>\") and align the configuration with it; "+
+		"otherwise correct serial_number.",
 		e.want.Manufacturer, e.want.Model, e.want.TimeIntervalInSeconds, e.want.HashFunction)
 	return b.String()
 }
@@ -464,7 +535,11 @@ func (r *hardwareTokenResource) Update(ctx context.Context, req resource.UpdateR
 	defer cancel()
 	// A change of the seed attributes alone (after import) needs no call: the plan is simply recorded.
 	if u, changed := deviceUpdate(plan.tokenAttributes, state.tokenAttributes); changed {
-		if err := r.client.UpdateDevice(ctx, state.ID.ValueString(), u); err != nil {
+		send := func() error { return r.client.UpdateDevice(ctx, state.ID.ValueString(), u) }
+		want := updatableAttributes(plan.tokenAttributes)
+		if _, err := converge(ctx, r.client, state.ID.ValueString(), nil, send, func(d *graph.Device) bool {
+			return d != nil && sameValues(updatableAttributes(tokenAttributesFrom(d)), want)
+		}, resendIfUnknown(send)); err != nil {
 			addGraphError(&resp.Diagnostics, "Unable to Update Hardware Token",
 				fmt.Sprintf("update the hardware token %s (serial number %q) in the tenant inventory. Graph only updates tokens that are not "+
 					"assigned; if it was assigned since the plan, run terraform apply again to plan its replacement",
@@ -513,19 +588,19 @@ func (r *hardwareTokenResource) Delete(ctx context.Context, req resource.DeleteR
 	ctx, cancel := withTimeout(ctx, state.Timeouts.Delete, defaultDeleteTimeout, &resp.Diagnostics)
 	defer cancel()
 	id := state.ID.ValueString()
-	err := r.client.DeleteDevice(ctx, id)
-	if graph.IsNotFound(err) || refusedDelete(err) {
-		// Graph deletes only unassigned tokens, and a token created moments ago may not show yet: ask Graph rather
-		// than the state who holds the token, unassign it and delete again. Deleting first saves that read when the
-		// token is unassigned already, as it is once its assignment resource was destroyed.
-		if r.unassignForDelete(ctx, id, settledBy(ctx, req.Private), &resp.Diagnostics) || resp.Diagnostics.HasError() {
-			return
+	// Deleting first saves a read when the token is unassigned already, as it is once its assignment resource was
+	// destroyed. Graph deletes only unassigned tokens: if the token shows assigned after a failed delete, it is
+	// unassigned first (whoever holds it), then deleted again.
+	send := func() error { return r.client.DeleteDevice(ctx, id) }
+	_, err := converge(ctx, r.client, id, nil, send, func(d *graph.Device) bool { return d == nil }, func(d *graph.Device, err error) (func() error, error) {
+		if holdingOf(d, "") == tokenHeld {
+			return func() error { return r.unassignThenDelete(ctx, d) }, nil
 		}
-		err = r.client.DeleteDevice(ctx, id)
-	}
-	if err != nil && !graph.IsNotFound(err) {
-		addGraphError(&resp.Diagnostics, summary,
-			fmt.Sprintf("delete the hardware token %s (serial number %q) from the tenant inventory", id, state.SerialNumber.ValueString()),
+		return resendIfUnknown(send)(d, err)
+	})
+	if err != nil {
+		addGraphError(&resp.Diagnostics, summary, describeOutcome(
+			fmt.Sprintf("delete the hardware token %s (serial number %q) from the tenant inventory", id, state.SerialNumber.ValueString()), err),
 			permInventoryWrite, err)
 		return
 	}
@@ -537,41 +612,16 @@ func (r *hardwareTokenResource) Delete(ctx context.Context, req resource.DeleteR
 	}
 }
 
-// refusedDelete reports a client error other than a missing token, which is how Graph refuses to delete a token
-// that is still assigned (the exact status is not documented: 400 or 409).
-func refusedDelete(err error) bool {
-	var ge *graph.Error
-	return graph.IsConflict(err) || errors.As(err, &ge) && ge.StatusCode == http.StatusBadRequest
-}
-
-// unassignForDelete reads the token and unassigns it when a user holds it, waiting until Graph shows it unassigned.
-// It reports whether the token is gone; failures go to diags.
-func (r *hardwareTokenResource) unassignForDelete(ctx context.Context, id string, settled time.Time, diags *diag.Diagnostics) bool {
-	const summary = "Unable to Delete Hardware Token"
-	d, err := readDevice(ctx, r.client, id, settled, nil)
-	if err != nil {
-		addGraphError(diags, summary,
-			fmt.Sprintf("read the hardware token %s, which Graph did not delete, to unassign it first if needed", id), permInventoryRead, err)
-		return false
+// unassignThenDelete unassigns d from its holder, waits until Graph shows it unassigned, and deletes it.
+func (r *hardwareTokenResource) unassignThenDelete(ctx context.Context, d *graph.Device) error {
+	tflog.Info(ctx, "Unassigning the hardware token before deleting it", map[string]any{"id": d.ID})
+	if err := r.client.UnassignDevice(ctx, d.AssignedTo.ID, d.ID); err != nil {
+		return err
 	}
-	if d == nil {
-		return true
+	if err := confirm(ctx, tokenGoneOr(ctx, r.client, d.ID, func(d *graph.Device) bool { return holdingOf(d, "") == tokenAvailable })); err != nil {
+		return err
 	}
-	if d.AssignedTo == nil || d.AssignedTo.ID == "" {
-		return false
-	}
-	if err := r.client.UnassignDevice(ctx, d.AssignedTo.ID, id); err != nil && !graph.IsNotFound(err) {
-		addGraphError(diags, summary,
-			fmt.Sprintf("unassign the hardware token %s from user %s, which Graph requires before deleting it", id, d.AssignedTo.ID),
-			permUserMethods, err)
-		return false
-	}
-	if err := confirm(ctx, tokenGoneOr(ctx, r.client, id, func(d *graph.Device) bool { return d.AssignedTo == nil })); err != nil {
-		addGraphError(diags, summary, fmt.Sprintf("unassign the hardware token %s from user %s before deleting it, "+
-			"and wait until Graph shows it unassigned (raise timeouts.delete if Graph is slow)", id, d.AssignedTo.ID), permInventoryRead, err)
-		return false
-	}
-	return false
+	return r.client.DeleteDevice(ctx, d.ID)
 }
 
 var guidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)

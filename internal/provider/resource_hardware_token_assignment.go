@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 	"time"
 
@@ -25,7 +24,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/entraoath/terraform-provider-entraoath/internal/graph"
-	"github.com/entraoath/terraform-provider-entraoath/internal/totp"
 )
 
 var (
@@ -34,15 +32,6 @@ var (
 	_ resource.ResourceWithModifyPlan       = (*hardwareTokenAssignmentResource)(nil)
 	_ resource.ResourceWithImportState      = (*hardwareTokenAssignmentResource)(nil)
 )
-
-// Graph error codes the assignment handles specially (the emulator uses the same codes).
-const (
-	errCodeInvalidVerificationCode = "invalidVerificationCode"
-	errCodeQuotaLimitReached       = "quotaLimitReached"
-)
-
-// activationStepMargin: a code computed this close to the end of its TOTP step may be stale when Graph checks it.
-const activationStepMargin = 2 * time.Second
 
 // NewHardwareTokenAssignmentResource is the entraoath_hardware_token_assignment resource.
 func NewHardwareTokenAssignmentResource() resource.Resource {
@@ -97,8 +86,10 @@ func (r *hardwareTokenAssignmentResource) Schema(ctx context.Context, _ resource
 			"(`activate = false`, the user activates in Security info) when they are handed out more than about a month " +
 			"after the apply.\n\n" +
 			"Destroying the resource unassigns the token; it returns to the inventory as `available`.\n\n" +
-			"When Graph's answer to an assignment or activation is lost, the provider reads the token to see what happened " +
-			"and finishes only what is missing. If the create fails after the token was assigned, the assignment is saved " +
+			"When Graph answers an assignment, activation or unassignment with anything but a success (a refusal, a server " +
+			"error, a lost connection), the provider reads the token and decides from its status and holder what happened: " +
+			"it adopts a write Graph applied, finishes only what is missing, names the user who holds the token, or reports " +
+			"a rejected verification code. If the create fails after the token was assigned, the assignment is saved " +
 			"(tainted) with the status Graph reports, and the next apply finishes the job.",
 		Blocks: map[string]schema.Block{"timeouts": timeoutsBlock(ctx)},
 		Attributes: map[string]schema.Attribute{
@@ -312,49 +303,31 @@ func (r *hardwareTokenAssignmentResource) Create(ctx context.Context, req resour
 	plan.ID = types.StringValue(user.ID + "/" + device.ID)
 	setFromDevice(&plan, device)
 
-	assigned := assignedTo(user.ID)
-	done, status := assigned, graph.StatusAssigned
-	write := func() error { return r.client.AssignDevice(ctx, user.ID, device.ID) }
-	finish := func() error { return nil } // an assigned token needs nothing more
-	attempted := fmt.Sprintf("assign token %s (serial %s) to user %s", device.ID, device.SerialNumber, user.ID)
+	w := &assignmentWrite{client: r.client, userID: user.ID, tokenID: device.ID, displayName: plan.DisplayName.ValueString()}
+	status := graph.StatusAssigned
+	attempted := fmt.Sprintf("assign token %s (serial %s) to user %s", device.ID, device.SerialNumber, user.UserPrincipalName)
 	if plan.Activate.ValueBool() {
 		seed := configuredSeed(ctx, req.Config, &resp.Diagnostics)
 		if resp.Diagnostics.HasError() {
 			return
 		}
-		displayName := plan.DisplayName.ValueString()
-		activate := func(code string) error { return r.client.ActivateMethod(ctx, user.ID, device.ID, code, displayName) }
-		done = func(d *graph.Device) bool { return assigned(d) && d.Status == graph.StatusActivated }
+		w.code = &verifier{seed: seed, device: device, now: time.Now}
 		status = graph.StatusActivated
-		write = func() error {
-			return activateWithCode(ctx, time.Now, seed, device,
-				func(code string) error { return r.client.AssignAndActivate(ctx, user.ID, device.ID, code, displayName) },
-				// The first attempt assigned the token even though Graph rejected the code.
-				activate)
-		}
-		finish = func() error { return activateWithCode(ctx, time.Now, seed, device, activate, activate) }
 		attempted += " and activate it"
 	}
-	current, err := settle(ctx, r.client, device.ID, write(), done, func(d *graph.Device) error {
-		switch {
-		case d == nil || d.AssignedTo == nil:
-			return write()
-		case assigned(d):
-			return finish()
-		}
-		return fmt.Errorf("token %s was assigned to user %s meanwhile", device.ID, d.AssignedTo.ID)
-	})
+	current, err := converge(ctx, r.client, device.ID, device, w.assign(ctx), w.done, w.next(ctx))
+	var rejected *codeRejectedError
 	switch {
 	case err == nil:
 		plan.Status = types.StringValue(status)
 		recordWrite(ctx, resp.Private, &resp.Diagnostics)
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-	case isInvalidVerificationCode(err):
+	case errors.As(err, &rejected):
 		// The token is assigned but not activated: save what Graph reports, so the state matches the tenant.
 		recordWrite(ctx, resp.Private, &resp.Diagnostics)
-		r.saveAfterFailedActivation(ctx, &resp.Diagnostics, &resp.State, plan, device, user.ID, err)
+		r.saveAfterFailedActivation(ctx, &resp.Diagnostics, &resp.State, plan, current, user.UserPrincipalName, rejected)
 	default:
-		if current != nil && assigned(current) {
+		if holdingOf(current, user.ID) == tokenHeld {
 			// Assigned, but not (yet) activated: the state records what exists, and the next apply finishes the job.
 			setFromDevice(&plan, current)
 			recordWrite(ctx, resp.Private, &resp.Diagnostics)
@@ -367,35 +340,6 @@ func (r *hardwareTokenAssignmentResource) Create(ctx context.Context, req resour
 // assignedTo accepts a token assigned to the user with object id userID.
 func assignedTo(userID string) func(*graph.Device) bool {
 	return func(d *graph.Device) bool { return d.AssignedTo != nil && strings.EqualFold(d.AssignedTo.ID, userID) }
-}
-
-// maxWriteAttempts bounds how often an assignment write is sent while its answers keep getting lost.
-const maxWriteAttempts = 3
-
-// settle finishes an assignment write whose first try returned err. When that error leaves the outcome open (the
-// answer was lost, so the write may have been applied; or Graph answered 404 for a token it does not show yet), it
-// reads the token until done accepts it, for up to the consistency window: if the write shows, nothing is left to
-// do; otherwise redo does what is still missing, given the token as read (nil when Graph does not show it). It
-// returns the token as last read and the error that remains.
-func settle(ctx context.Context, client graph.API, tokenID string, err error, done func(*graph.Device) bool,
-	redo func(*graph.Device) error) (*graph.Device, error) {
-	var d *graph.Device
-	for attempt := 1; graph.IsOutcomeUnknown(err) || graph.IsNotFound(err); attempt++ {
-		tflog.Warn(ctx, "A hardware token write had no clear answer; reading the token to see whether it was applied",
-			map[string]any{"token_id": tokenID, "error": err.Error()})
-		var readErr error
-		if d, readErr = readDevice(ctx, client, tokenID, time.Now().Add(consistencyWindow), done); readErr != nil {
-			return d, readErr
-		}
-		if d != nil && done(d) {
-			return d, nil
-		}
-		if attempt == maxWriteAttempts {
-			break
-		}
-		err = redo(d)
-	}
-	return d, err
 }
 
 func (r *hardwareTokenAssignmentResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -472,16 +416,13 @@ func (r *hardwareTokenAssignmentResource) Update(ctx context.Context, req resour
 		if resp.Diagnostics.HasError() {
 			return
 		}
-		activate := func(code string) error {
-			return r.client.ActivateMethod(ctx, userID, tokenID, code, plan.DisplayName.ValueString())
-		}
-		send := func(*graph.Device) error { return activateWithCode(ctx, time.Now, seed, device, activate, activate) }
-		_, err := settle(ctx, r.client, tokenID, send(nil), func(d *graph.Device) bool {
-			return assignedTo(userID)(d) && d.Status == graph.StatusActivated
-		}, send)
+		w := &assignmentWrite{client: r.client, userID: userID, tokenID: tokenID, displayName: plan.DisplayName.ValueString(),
+			code: &verifier{seed: seed, device: device, now: time.Now}}
+		current, err := converge(ctx, r.client, tokenID, device, w.activate(ctx), w.done, w.next(ctx))
+		var rejected *codeRejectedError
 		switch {
-		case isInvalidVerificationCode(err):
-			r.saveAfterFailedActivation(ctx, &resp.Diagnostics, &resp.State, plan, device, userID, err)
+		case errors.As(err, &rejected):
+			r.saveAfterFailedActivation(ctx, &resp.Diagnostics, &resp.State, plan, current, userID, rejected)
 			return
 		case err != nil:
 			addAssignmentError(&resp.Diagnostics, summary, fmt.Sprintf("activate token %s (serial %s) for user %s", tokenID, device.SerialNumber, userID), err)
@@ -489,10 +430,10 @@ func (r *hardwareTokenAssignmentResource) Update(ctx context.Context, req resour
 		}
 		plan.Status = types.StringValue(graph.StatusActivated)
 	case !plan.Activate.ValueBool() && current == graph.StatusActivated:
-		send := func(*graph.Device) error { return r.client.DeactivateMethod(ctx, userID, tokenID) }
-		if _, err := settle(ctx, r.client, tokenID, send(nil), func(d *graph.Device) bool {
-			return d.Status != graph.StatusActivated
-		}, send); err != nil {
+		send := func() error { return r.client.DeactivateMethod(ctx, userID, tokenID) }
+		if _, err := converge(ctx, r.client, tokenID, nil, send, func(d *graph.Device) bool {
+			return holdingOf(d, userID) != tokenHeld || d.Status != graph.StatusActivated
+		}, resendIfUnknown(send)); err != nil {
 			addAssignmentError(&resp.Diagnostics, summary, fmt.Sprintf("deactivate token %s for user %s", tokenID, userID), err)
 			return
 		}
@@ -516,16 +457,17 @@ func (r *hardwareTokenAssignmentResource) Delete(ctx context.Context, req resour
 	ctx, cancel := withTimeout(ctx, state.Timeouts.Delete, defaultDeleteTimeout, &resp.Diagnostics)
 	defer cancel()
 	userID, tokenID := state.UserID.ValueString(), state.TokenID.ValueString()
-	err := r.client.UnassignDevice(ctx, userID, tokenID)
-	if err != nil && !graph.IsNotFound(err) {
+	// Whatever Graph answers, the token as Graph then shows it says whether the user still holds it.
+	send := func() error { return r.client.UnassignDevice(ctx, userID, tokenID) }
+	released := func(d *graph.Device) bool { return holdingOf(d, userID) != tokenHeld }
+	if _, err := converge(ctx, r.client, tokenID, nil, send, released, resendIfUnknown(send)); err != nil {
 		addGraphError(&resp.Diagnostics, "Unable to Delete Hardware Token Assignment",
 			fmt.Sprintf("unassign hardware OATH token %s from user %s", tokenID, userID), permUserMethods, err)
 		return
 	}
 	// Terraform is told the assignment is gone once Graph shows it: the token's own destroy (or a new assignment)
 	// must not find it still assigned.
-	held := assignedTo(userID)
-	if err := confirm(ctx, tokenGoneOr(ctx, r.client, tokenID, func(d *graph.Device) bool { return !held(d) })); err != nil {
+	if err := confirm(ctx, tokenGoneOr(ctx, r.client, tokenID, released)); err != nil {
 		addGraphError(&resp.Diagnostics, "Unable to Delete Hardware Token Assignment",
 			fmt.Sprintf("unassign hardware OATH token %s from user %s and wait until Graph shows it unassigned (raise timeouts.delete "+
 				"if Graph is slow)", tokenID, userID), permInventoryRead, err)
@@ -617,44 +559,28 @@ func (r *hardwareTokenAssignmentResource) readToken(ctx context.Context, diags *
 	return device
 }
 
-// saveAfterFailedActivation records the status Graph reports after a rejected verification code and explains the
-// failure without the seed or the code.
-func (r *hardwareTokenAssignmentResource) saveAfterFailedActivation(ctx context.Context, diags *diag.Diagnostics, state *tfsdk.State, m hardwareTokenAssignmentModel, device *graph.Device, userID string, activationErr error) {
-	m.Status = types.StringValue(graph.StatusFailedActivation)
-	// Graph may not show the assignment yet; until it does, failedActivation is what its answer said.
-	if current, err := readDevice(ctx, r.client, device.ID, time.Now().Add(consistencyWindow), assignedTo(userID)); err == nil && current != nil && assignedTo(userID)(current) {
-		setFromDevice(&m, current)
-	}
+// saveAfterFailedActivation records the status Graph showed after it rejected the verification code (current: the
+// token as read then) and explains the failure without the seed or the code.
+func (r *hardwareTokenAssignmentResource) saveAfterFailedActivation(ctx context.Context, diags *diag.Diagnostics, state *tfsdk.State,
+	m hardwareTokenAssignmentModel, current *graph.Device, user string, rejected *codeRejectedError) {
+	setFromDevice(&m, current)
 	diags.Append(state.Set(ctx, &m)...)
-	diags.AddError("Unable to Activate Hardware Token", activationFailedDetail(device, userID, m.Status.ValueString(), activationErr))
+	diags.AddError("Unable to Activate Hardware Token", activationFailedDetail(current, user, rejected))
 }
 
-func activationFailedDetail(device *graph.Device, userID, status string, err error) string {
+func activationFailedDetail(device *graph.Device, user string, rejected *codeRejectedError) string {
 	attempted := fmt.Sprintf("activate hardware OATH token %s (serial %s) for user %s with a verification code computed from the "+
 		"configured seed, using the token's inventory settings: time interval %d seconds, hash function %s",
-		device.ID, device.SerialNumber, userID, device.TimeIntervalInSeconds, device.HashFunction)
-	return graphErrorDetail(attempted, permUserMethods, err) + fmt.Sprintf("\n\nGraph rejected the verification code. "+
-		"Check that secret_key (or secret_key_wo) is the seed of the token with serial %s, and that the token's time_interval "+
-		"and hash_function in the inventory match the vendor's data. The token stays assigned with status %q; after fixing "+
-		"the configuration, apply again.", device.SerialNumber, status)
+		device.ID, device.SerialNumber, user, device.TimeIntervalInSeconds, device.HashFunction)
+	return graphErrorDetail(attempted, permUserMethods, rejected.err) + fmt.Sprintf("\n\nGraph rejected the verification code: "+
+		"afterwards the token was assigned to the user but not activated. Check that secret_key (or secret_key_wo) is the seed "+
+		"of the token with serial %s, and that the token's time_interval and hash_function in the inventory match the vendor's "+
+		"data. The token stays assigned with status %q; after fixing the configuration, apply again.", device.SerialNumber, rejected.status)
 }
 
-// addAssignmentError reports a failed assign/activate/deactivate call, with advice for the failures Graph explains.
+// addAssignmentError reports a failed assign/activate/deactivate call with what Graph showed of the token afterwards.
 func addAssignmentError(diags *diag.Diagnostics, summary, attempted string, err error) {
-	detail := graphErrorDetail(attempted, permUserMethods, err)
-	var ge *graph.Error
-	if errors.As(err, &ge) {
-		switch {
-		case ge.Code == errCodeQuotaLimitReached:
-			detail += "\n\nThe user already holds the most hardware OATH tokens Graph allows (five hardware tokens or " +
-				"authenticator apps combined). Unassign one of the user's tokens first."
-		case graph.IsConflict(err):
-			detail += "\n\nThe token is assigned to another user. A token can be assigned to only one user: unassign it first."
-		case graph.IsNotFound(err):
-			detail += "\n\nThe token or the user no longer exists. Check token_id and the user."
-		}
-	}
-	diags.AddError(summary, detail)
+	diags.AddError(summary, describeOutcome(graphErrorDetail(attempted, permUserMethods, err), err))
 }
 
 // setFromDevice copies what the inventory says about the token; tokenAttributesFrom maps it as the token resource does.
@@ -672,49 +598,4 @@ func effectiveStatus(d *graph.Device) string {
 		return graph.StatusAssigned
 	}
 	return d.Status
-}
-
-func isInvalidVerificationCode(err error) bool {
-	var ge *graph.Error
-	return errors.As(err, &ge) && ge.StatusCode == http.StatusBadRequest && ge.Code == errCodeInvalidVerificationCode
-}
-
-// activateWithCode computes the current code for device and sends it with first. If Graph rejects the code and the
-// TOTP step rolled over meanwhile (or was about to), it waits for the next step and sends that step's code with retry.
-// The code is computed here, at apply time, so a saved plan never carries one.
-func activateWithCode(ctx context.Context, now func() time.Time, seed string, device *graph.Device, first, retry func(code string) error) error {
-	period := int64(device.TimeIntervalInSeconds)
-	step := func(t time.Time) int64 { return t.Unix() / period }
-	sendAt := func(t time.Time, send func(string) error) error {
-		code, err := totp.Code(seed, t, period, device.HashFunction)
-		if err != nil {
-			return fmt.Errorf("compute the verification code: %w", err)
-		}
-		return send(code)
-	}
-
-	t0 := now()
-	err := sendAt(t0, first)
-	if !isInvalidVerificationCode(err) {
-		return err
-	}
-	t1 := now()
-	if step(t1) == step(t0) && !nearStepEnd(t0, period) {
-		return err
-	}
-	next := time.Unix((step(t0)+1)*period, 0)
-	if wait := next.Sub(t1); wait > 0 {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(wait):
-		}
-		t1 = next
-	}
-	return sendAt(t1, retry)
-}
-
-func nearStepEnd(t time.Time, period int64) bool {
-	end := time.Unix((t.Unix()/period+1)*period, 0)
-	return end.Sub(t) <= activationStepMargin
 }

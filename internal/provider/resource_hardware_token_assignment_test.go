@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -437,7 +436,7 @@ func TestAccHardwareTokenAssignment_wrongSeed(t *testing.T) {
 		// The step's error goes through ErrorCheck (which sees the whole error, so it can assert what it must not
 		// contain); ExpectError would bypass it.
 		ErrorCheck: testAccExpectErrorHidingSeed(t, testAccErrorPattern(`Unable to Activate Hardware Token.*time interval 30 seconds, `+
-			`hash function hmacsha1.*invalidVerificationCode.*`+token.SerialNumber+`.*failedActivation`), wrong),
+			`hash function hmacsha1.*Graph answered HTTP 4\d\d.*`+token.SerialNumber+`.*failedActivation`), wrong),
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             testAccCheckTokenReturned(token.ID),
 		Steps: []acc.TestStep{
@@ -571,7 +570,7 @@ func TestAccHardwareTokenAssignment_tokenLimit(t *testing.T) {
 		Steps: []acc.TestStep{
 			{
 				Config:      testAccAssignmentConfig(token.ID, "user_id", user.ID, "activate = false"),
-				ExpectError: testAccErrorPattern(`quotaLimitReached.*already holds the most hardware OATH tokens`),
+				ExpectError: testAccErrorPattern(`maximum of 5 hardware OATH tokens.*points at the user's token limit`),
 			},
 		},
 	})
@@ -599,46 +598,37 @@ func TestAccHardwareTokenAssignment_insufficientPermissions(t *testing.T) {
 	})
 }
 
-func TestActivateWithCodeRetriesOnceAfterStepRollover(t *testing.T) {
+// TestVerifierNextStep: after Graph rejected a code, one more code is worth sending only when the TOTP step rolled
+// over since the code was computed, or the code was computed near the step's end; and only once.
+func TestVerifierNextStep(t *testing.T) {
 	seed := testAccSeed()
 	device := &graph.Device{TimeIntervalInSeconds: 30, HashFunction: graph.HashSHA1}
 	boundary := time.Unix(1_800_000_000, 0) // a multiple of 30 seconds
-	codeAt := func(tm time.Time) string {
-		c, err := totp.Code(seed, tm, 30, graph.HashSHA1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return c
-	}
-	reject := &graph.Error{StatusCode: 400, Code: errCodeInvalidVerificationCode}
 	for _, tc := range []struct {
 		name      string
-		clock     []time.Time // what now() returns, in order
-		firstErr  error
-		wantCodes []string // codes sent: first attempt, then the retry
-		wantErr   bool
+		sent, now time.Time
+		wantRetry bool
 	}{
-		{"accepted", []time.Time{boundary.Add(-10 * time.Second)}, nil, []string{codeAt(boundary.Add(-10 * time.Second))}, false},
-		{"rejected within the step", []time.Time{boundary.Add(-10 * time.Second), boundary.Add(-9 * time.Second)}, reject,
-			[]string{codeAt(boundary.Add(-10 * time.Second))}, true},
-		{"rejected after rollover", []time.Time{boundary.Add(-5 * time.Second), boundary.Add(time.Second)}, reject,
-			[]string{codeAt(boundary.Add(-5 * time.Second)), codeAt(boundary.Add(time.Second))}, false},
-		{"rejected near the step end", []time.Time{boundary.Add(-time.Second), boundary.Add(-900 * time.Millisecond)}, reject,
-			[]string{codeAt(boundary.Add(-time.Second)), codeAt(boundary)}, false},
-		{"other error", []time.Time{boundary.Add(-time.Second)}, errors.New("boom"), []string{codeAt(boundary.Add(-time.Second))}, true},
+		{"rejected within the step", boundary.Add(-10 * time.Second), boundary.Add(-9 * time.Second), false},
+		{"rejected after rollover", boundary.Add(-5 * time.Second), boundary.Add(time.Second), true},
+		{"rejected near the step end", boundary.Add(-time.Second), boundary.Add(-900 * time.Millisecond), true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			clock := tc.clock
-			now := func() time.Time { tm := clock[0]; clock = clock[1:]; return tm }
-			var sent []string
-			first := func(code string) error { sent = append(sent, code); return tc.firstErr }
-			retry := func(code string) error { sent = append(sent, code); return nil }
-			err := activateWithCode(context.Background(), now, seed, device, first, retry)
-			if !slices.Equal(sent, tc.wantCodes) {
-				t.Errorf("codes sent %v, want %v", sent, tc.wantCodes)
+			clock := []time.Time{tc.sent, tc.now, tc.now.Add(time.Minute)}
+			v := &verifier{seed: seed, device: device, now: func() time.Time { tm := clock[0]; clock = clock[1:]; return tm }}
+			code, err := v.code()
+			want, _ := totp.Code(seed, tc.sent, 30, graph.HashSHA1)
+			if err != nil || code != want {
+				t.Fatalf("code() = %q, %v; want the code of the time it was computed", code, err)
 			}
-			if (err != nil) != tc.wantErr {
-				t.Errorf("error %v, want error: %v", err, tc.wantErr)
+			again, err := v.nextStep(context.Background())
+			if err != nil || again != tc.wantRetry {
+				t.Fatalf("nextStep() = %v, %v; want %v", again, err, tc.wantRetry)
+			}
+			if again {
+				if again, _ := v.nextStep(context.Background()); again {
+					t.Fatal("nextStep() allowed a second retry")
+				}
 			}
 		})
 	}

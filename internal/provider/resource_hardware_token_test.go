@@ -511,6 +511,10 @@ func TestAccHardwareTokenCreateAfterLostAnswer(t *testing.T) {
 		{name: "refuses another token", faults: emulator.Faults{FailedWriteRate: 1}, other: true, wantTaken: true, wantCreates: 1},
 		{name: "creates again when none shows up", faults: emulator.Faults{FailedWriteRate: 1}, wantCreates: maxCreateAttempts},
 	} {
+		if c.other && testEmulator.Variants().RefuseDuplicateSerial {
+			// Graph refuses the lost create, so only the other token shows up.
+			c.wantAdopt, c.wantTaken = false, true
+		}
 		t.Run(c.name, func(t *testing.T) {
 			want := graph.Device{SerialNumber: testAccName(t), Manufacturer: "Token2", Model: "C302-i", SecretKey: testAccSeed(),
 				TimeIntervalInSeconds: 30, HashFunction: graph.HashSHA1}

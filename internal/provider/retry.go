@@ -47,8 +47,8 @@ func withTimeout(ctx context.Context, timeout func(context.Context, time.Duratio
 
 // consistencyWindow is how long Microsoft Graph may go on showing the earlier state of a token after a write
 // (a new token may read as 404, an assignment as absent). Within it, a read that contradicts a write the provider
-// made is read again before it counts as drift, and a write whose answer was lost is looked for before it is
-// repeated. The emulator's fault suite delays visibility by 500 ms.
+// made is read again before it counts as drift, and a write answered with anything but a success is looked for
+// before it is repeated. The emulator's fault suite delays visibility by 2 s.
 const consistencyWindow = 5 * time.Second
 
 const (

@@ -1,0 +1,29 @@
+package graph
+
+import "context"
+
+// DevicesBySerial returns the inventory's tokens with serial number serial (Graph does not stop two tokens from
+// sharing one), with one filtered listing.
+func (c *Client) DevicesBySerial(ctx context.Context, serial string) ([]Device, error) {
+	return c.ListDevices(ctx, DeviceFilter{SerialNumber: serial})
+}
+
+// DevicesBySerial answers from the command's shared inventory listing, so that checking every token of an apply
+// costs the listing's pages, not a request per token. The listing may predate writes of this command: a caller
+// that acts on a match reads it again with WithFreshReads.
+func (s *sharedReads) DevicesBySerial(ctx context.Context, serial string) ([]Device, error) {
+	listing, err := s.inventory(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if listing == nil { // the listing failed: ask Graph for this serial number alone
+		return s.API.DevicesBySerial(ctx, serial)
+	}
+	var out []Device
+	for _, d := range listing {
+		if d.SerialNumber == serial {
+			out = append(out, *cloneDevice(d))
+		}
+	}
+	return out, nil
+}
