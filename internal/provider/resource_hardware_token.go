@@ -139,20 +139,27 @@ func (r *hardwareTokenResource) Schema(ctx context.Context, _ resource.SchemaReq
 			attrSecretKey: schema.StringAttribute{
 				MarkdownDescription: "The token's seed in Base32, as the vendor ships it (case, spaces, hyphens and `=` padding " +
 					"are ignored; the provider sends it normalised). Convert a hex seed with `provider::entraoath::hex_to_base32`. " +
-					"Stored in the state: prefer `secret_key_wo` with Terraform 1.11 and later. Exactly one of `secret_key` and " +
-					"`secret_key_wo` must be set. Graph cannot change a seed: a new value replaces the token. " +
-					"An imported token has no seed in its state; setting it then only records it.",
+					"Stored in the state: prefer `secret_key_wo` with Terraform 1.11 and later. At most one of `secret_key` and " +
+					"`secret_key_wo` may be set, and one of them is needed only when the plan creates or replaces the token. " +
+					"Graph cannot change a seed: a new value replaces the token. " +
+					"Removing it from the configuration keeps the value recorded in the state (the plan shows no change); " +
+					"switching to `secret_key_wo` clears it from the state without replacing the token. " +
+					"An imported token has no seed in its state; setting it then only records it (the plan shows an in-place " +
+					"update and a warning; apply makes no Graph call).",
 				Optional:   true,
+				Computed:   true,
 				Sensitive:  true,
 				Validators: []validator.String{base32SeedValidator{}},
-				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplaceIf(
-					replaceUnlessImportedString,
-					replaceUnlessImportedDescription, replaceUnlessImportedDescription)},
+				PlanModifiers: []planmodifier.String{
+					keepRemovedSeed{other: attrSecretKeyWO},
+					stringplanmodifier.RequiresReplaceIf(replaceOnSeedChangeString, replaceOnSeedChangeDescription, replaceOnSeedChangeDescription),
+				},
 			},
 			attrSecretKeyWO: schema.StringAttribute{
 				MarkdownDescription: "The token's seed in Base32, write-only: Terraform (1.11 and later) passes it to the provider " +
 					"without storing it in the plan or state. Same format as `secret_key`. Because Terraform cannot compare it, " +
-					"change `secret_key_wo_version` to replace the token with a new seed.",
+					"change `secret_key_wo_version` to replace the token with a new seed. Needed only when the plan creates or " +
+					"replaces the token.",
 				Optional:   true,
 				Sensitive:  true,
 				WriteOnly:  true,
@@ -160,12 +167,15 @@ func (r *hardwareTokenResource) Schema(ctx context.Context, _ resource.SchemaReq
 			},
 			"secret_key_wo_version": schema.Int64Attribute{
 				MarkdownDescription: "Any number; change it to replace the token with the seed now in `secret_key_wo`. " +
-					"Setting it on an imported token only records it.",
+					"Setting it on an imported token, or when switching from `secret_key`, only records it. Removing it " +
+					"keeps the recorded value (no change); switching back to `secret_key` clears it without a replacement.",
 				Optional:   true,
+				Computed:   true,
 				Validators: []validator.Int64{int64validator.AlsoRequires(path.MatchRoot(attrSecretKeyWO))},
-				PlanModifiers: []planmodifier.Int64{int64planmodifier.RequiresReplaceIf(
-					replaceUnlessImportedInt64,
-					replaceUnlessImportedDescription, replaceUnlessImportedDescription)},
+				PlanModifiers: []planmodifier.Int64{
+					keepRemovedSeed{other: attrSecretKey},
+					int64planmodifier.RequiresReplaceIf(replaceOnSeedChangeInt64, replaceOnSeedChangeDescription, replaceOnSeedChangeDescription),
+				},
 			},
 			"time_interval": schema.Int64Attribute{
 				MarkdownDescription: "How many seconds each code is valid: `30` (default) or `60`, as printed on the token.",
@@ -202,22 +212,8 @@ func (r *hardwareTokenResource) Schema(ctx context.Context, _ resource.SchemaReq
 	}
 }
 
-const replaceUnlessImportedDescription = "Replaces the token when the value changes, except when the state has no " +
-	"value yet (an imported token): then the value is only recorded."
-
-// Graph never returns the seed, so an imported token's state holds no seed (nor version). These keep
-// RequiresReplace from replacing it on the first plan: the value is then only recorded. RequiresReplaceIf only asks
-// them about an existing resource whose value changes.
-func replaceUnlessImportedString(_ context.Context, req planmodifier.StringRequest, resp *stringplanmodifier.RequiresReplaceIfFuncResponse) {
-	resp.RequiresReplace = !req.StateValue.IsNull()
-}
-
-func replaceUnlessImportedInt64(_ context.Context, req planmodifier.Int64Request, resp *int64planmodifier.RequiresReplaceIfFuncResponse) {
-	resp.RequiresReplace = !req.StateValue.IsNull()
-}
-
 func (r *hardwareTokenResource) ConfigValidators(context.Context) []resource.ConfigValidator {
-	return []resource.ConfigValidator{seedSourceValidator{}}
+	return []resource.ConfigValidator{seedConflictValidator{}}
 }
 
 func (r *hardwareTokenResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
@@ -251,17 +247,32 @@ func sameValues(a, b []namedValue) bool {
 	return true
 }
 
-// ModifyPlan turns an update of an assigned token into a replacement: Graph only updates unassigned tokens, and
-// the plan should say what the apply will really do.
+// ModifyPlan asks for the seed when the plan creates the token (Terraform plans the create half of a replacement
+// without prior state, so that is covered too), says when a seed change is only recorded, and turns an update of an
+// assigned token into a replacement: Graph only updates unassigned tokens, and the plan should say what the apply
+// will really do.
 func (r *hardwareTokenResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() {
+		return
+	}
+	if req.State.Raw.IsNull() {
+		if !seedInConfig(ctx, req.Config, &resp.Diagnostics) && !resp.Diagnostics.HasError() {
+			resp.Diagnostics.AddAttributeError(path.Root(attrSecretKey), "Missing Hardware Token Seed", missingSeedDetail("creates the token"))
+		}
+		return
+	}
 	// A plan equal to the state changes nothing (the common case, so decided without reading the models).
-	if req.State.Raw.IsNull() || req.Plan.Raw.IsNull() || req.Plan.Raw.Equal(req.State.Raw) {
+	if req.Plan.Raw.Equal(req.State.Raw) {
 		return
 	}
 	var plan, state hardwareTokenModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() || state.AssignedUserID.IsNull() && state.Status.ValueString() == graph.StatusAvailable {
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	warnSeedOnlyRecorded(&resp.Diagnostics, state.SerialNumber.ValueString(), plan.seedFields, state.seedFields)
+	if state.AssignedUserID.IsNull() && state.Status.ValueString() == graph.StatusAvailable {
 		return
 	}
 	var changed []string
@@ -280,7 +291,8 @@ func (r *hardwareTokenResource) ModifyPlan(ctx context.Context, req resource.Mod
 			"To change %s, Terraform will unassign and delete the token, then create it again with the same serial number and seed. "+
 			"Resources that use the token's id, such as its assignment, are replaced too; an activated token must be activated again.\n\n"+
 			"To keep the assignment, revert the change, or make it in a later apply after unassigning the token.",
-			state.SerialNumber.ValueString(), state.Status.ValueString(), state.AssignedUserID.ValueString(), strings.Join(changed, ", ")))
+			state.SerialNumber.ValueString(), state.Status.ValueString(), userLabel(ctx, r.client, state.AssignedUserID.ValueString()),
+			strings.Join(changed, ", ")))
 }
 
 func (r *hardwareTokenResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -562,13 +574,13 @@ func (r *hardwareTokenResource) unassignForDelete(ctx context.Context, id string
 	}
 	if err := r.client.UnassignDevice(ctx, d.AssignedTo.ID, id); err != nil && !graph.IsNotFound(err) {
 		addGraphError(diags, summary,
-			fmt.Sprintf("unassign the hardware token %s from user %s, which Graph requires before deleting it", id, d.AssignedTo.ID),
+			fmt.Sprintf("unassign the hardware token %s from user %s, which Graph requires before deleting it", id, userLabel(ctx, r.client, d.AssignedTo.ID)),
 			permUserMethods, err)
 		return false
 	}
 	if err := confirm(ctx, tokenGoneOr(ctx, r.client, id, func(d *graph.Device) bool { return d.AssignedTo == nil })); err != nil {
 		addGraphError(diags, summary, fmt.Sprintf("unassign the hardware token %s from user %s before deleting it, "+
-			"and wait until Graph shows it unassigned (raise timeouts.delete if Graph is slow)", id, d.AssignedTo.ID), permInventoryRead, err)
+			"and wait until Graph shows it unassigned (raise timeouts.delete if Graph is slow)", id, userLabel(ctx, r.client, d.AssignedTo.ID)), permInventoryRead, err)
 		return false
 	}
 	return false
