@@ -118,11 +118,20 @@ var badInputCases = []badInputCase{
 		planTime: true,
 	},
 	{
+		// Only a warning at plan (drift that needs a new activation must not fail a plan); the apply fails before
+		// any Graph write.
 		name: "activation without a seed",
 		config: func(_ *testing.T, f badInputFixture) string {
 			return f.assignmentConfig(testAccAttr("user_id", f.user.ID))
 		},
-		err:      `Missing Seed for Activation.*neither secret_key nor secret_key_wo`,
+		err: `Missing Hardware Token Seed.*neither secret_key nor secret_key_wo is set`,
+	},
+	{
+		name: "display name without activation",
+		config: func(_ *testing.T, f badInputFixture) string {
+			return f.assignmentConfig(testAccAttr("user_id", f.user.ID), "activate = false", testAccAttr("display_name", "Amy's token"))
+		},
+		err:      `Display Name Needs Activation`,
 		planTime: true,
 	},
 
@@ -184,7 +193,7 @@ resource "entraoath_hardware_token" "b" {
 		created: 1,
 	},
 
-	// Users and tokens: found at apply, when Graph is asked.
+	// Users: found at plan, when Graph is asked; tokens: at apply.
 	{
 		name: "no user",
 		config: func(_ *testing.T, f badInputFixture) string {
@@ -206,7 +215,8 @@ resource "entraoath_hardware_token" "b" {
 		config: func(_ *testing.T, f badInputFixture) string {
 			return f.assignmentConfig(testAccAttr("user_principal_name", "nobody-"+f.serial+"@contoso.example"), "activate = false")
 		},
-		err: `with entraoath_hardware_token_assignment.test.*user_principal_name.*was not found in the tenant`,
+		err:      `with entraoath_hardware_token_assignment.test.*user_principal_name.*was not found in the tenant`,
+		planTime: true,
 	},
 	{
 		name: "guest user",
@@ -214,7 +224,8 @@ resource "entraoath_hardware_token" "b" {
 			guest := testEmulator.AddUser(emulator.User{UserPrincipalName: f.serial + "_fabrikam.example#EXT#@contoso.example", UserType: "Guest"})
 			return f.assignmentConfig(testAccAttr("user_id", guest.ID), "activate = false")
 		},
-		err: `is a guest.*cannot assign hardware OATH tokens to guest users`,
+		err:      `is a guest.*cannot assign hardware OATH tokens to guest users`,
+		planTime: true,
 	},
 	{
 		name: "token id that does not exist",

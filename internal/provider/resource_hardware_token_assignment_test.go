@@ -268,8 +268,8 @@ func TestAccHardwareTokenAssignment_assignOnlyByUserID(t *testing.T) {
 				Check: testAccCheckToken(token.ID, emulator.StatusActivated, user.ID),
 			},
 			{
-				// activate = false on an activated token deactivates it; the token stays assigned.
-				Config: testAccAssignmentConfig(token.ID, "user_id", user.ID, fmt.Sprintf("secret_key = %q\n  activate = false", seed)),
+				// deactivate = true on an activated token deactivates it; the token stays assigned.
+				Config: testAccAssignmentConfig(token.ID, "user_id", user.ID, fmt.Sprintf("secret_key = %q\n  activate = false\n  deactivate = true", seed)),
 				ConfigPlanChecks: acc.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{
 						plancheck.ExpectResourceAction(testAccAssignment, plancheck.ResourceActionUpdate),
@@ -546,7 +546,8 @@ func TestAccHardwareTokenAssignment_tokenHeldByOtherUser(t *testing.T) {
 		Steps: []acc.TestStep{
 			{
 				Config:      testAccAssignmentConfig(token.ID, "user_id", user.ID, "activate = false"),
-				ExpectError: testAccErrorPattern(`already assigned to user ` + other.ID),
+				// The holder is named by user principal name (issue 12 §3), with the object id.
+				ExpectError: testAccErrorPattern(`already assigned to user ` + regexp.QuoteMeta(other.UserPrincipalName) + ` \(` + other.ID + `\)`),
 			},
 		},
 	})
