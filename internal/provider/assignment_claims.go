@@ -56,6 +56,12 @@ func (r *hardwareTokenAssignmentResource) claimToken(ctx context.Context, diags 
 			serial = d.SerialNumber
 		}
 	}
+	// A claim configured by object id is named by user principal name too.
+	for _, c := range []*tokenClaim{&cl, &other} {
+		if guidPattern.MatchString(c.label) {
+			c.label = userLabel(ctx, r.client, c.label)
+		}
+	}
 	diags.AddAttributeError(path.Root("token_id"), "Hardware Token Assigned Twice",
 		fmt.Sprintf("Two entraoath_hardware_token_assignment resources in this configuration assign the hardware token %s "+
 			"(serial number %s): this one to %s, and another one to %s. A token can be assigned to only one user, so the "+

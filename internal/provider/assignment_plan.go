@@ -69,8 +69,10 @@ func (a *assignmentPlan) activates() bool {
 	return a.activate.ValueBool() && (a.creating || a.current.ValueString() != graph.StatusActivated)
 }
 
-// planUser resolves a new or changed user whose value is known, so that a user who cannot hold the token fails the
-// plan rather than an apply that has already unassigned the previous holder. An unchanged user costs no request.
+// planUser resolves a changed user whose value is known, so that a user who cannot hold the token fails the plan
+// rather than an apply that would first unassign the token from its holder. An unchanged user costs no request, and
+// neither does a new assignment's: its create checks the user before any write, and `terraform apply` would
+// otherwise read every new user twice (once in the plan's process, once in the apply's).
 // It returns the user's claim on the token, and false when the user is not known yet or was refused.
 func (r *hardwareTokenAssignmentResource) planUser(ctx context.Context, diags *diag.Diagnostics, a assignmentPlan) (tokenClaim, bool) {
 	if a.userRef.IsUnknown() || a.userRef.IsNull() {
@@ -79,7 +81,8 @@ func (r *hardwareTokenAssignmentResource) planUser(ctx context.Context, diags *d
 	ref := a.userRef.ValueString()
 	claim := tokenClaim{key: strings.ToLower(ref), label: ref}
 	switch {
-	case !a.creating && ref == a.stateRef.ValueString():
+	case a.creating:
+	case ref == a.stateRef.ValueString():
 		claim.label = userText(a.stateUserUPN.ValueString(), a.stateUserID.ValueString())
 	case r.client != nil: // nil while the provider's own configuration is not known yet
 		user := r.assignableUser(ctx, diags, "Unable to Assign Hardware Token", a.userAttr, ref)

@@ -193,7 +193,8 @@ resource "entraoath_hardware_token" "b" {
 		created: 1,
 	},
 
-	// Users: found at plan, when Graph is asked; tokens: at apply.
+	// Users of new assignments and tokens: found at apply, when Graph is asked, before any write. (A changed
+	// user is found at plan: TestAccHardwareTokenAssignment_userCheckedAtPlan.)
 	{
 		name: "no user",
 		config: func(_ *testing.T, f badInputFixture) string {
@@ -215,8 +216,7 @@ resource "entraoath_hardware_token" "b" {
 		config: func(_ *testing.T, f badInputFixture) string {
 			return f.assignmentConfig(testAccAttr("user_principal_name", "nobody-"+f.serial+"@contoso.example"), "activate = false")
 		},
-		err:      `with entraoath_hardware_token_assignment.test.*user_principal_name.*was not found in the tenant`,
-		planTime: true,
+		err: `with entraoath_hardware_token_assignment.test.*user_principal_name.*was not found in the tenant`,
 	},
 	{
 		name: "guest user",
@@ -224,8 +224,7 @@ resource "entraoath_hardware_token" "b" {
 			guest := testEmulator.AddUser(emulator.User{UserPrincipalName: f.serial + "_fabrikam.example#EXT#@contoso.example", UserType: "Guest"})
 			return f.assignmentConfig(testAccAttr("user_id", guest.ID), "activate = false")
 		},
-		err:      `is a guest.*cannot assign hardware OATH tokens to guest users`,
-		planTime: true,
+		err: `is a guest.*cannot assign hardware OATH tokens to guest users`,
 	},
 	{
 		name: "token id that does not exist",

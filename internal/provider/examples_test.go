@@ -250,6 +250,12 @@ func TestAccExample_breakGlass(t *testing.T) {
 			statecheck.ExpectKnownOutputValue("break_glass_tokens", knownvalue.MapExact(outputs)),
 			emulatorCheck(testAccCheckExampleTokens(holders))),
 	}
+	// A plan without the seed variable, as a nightly drift check runs it, is empty (issue 12 §2).
+	noSeeds := resource.TestStep{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		ConfigDirectory:          testAccExampleDir("break-glass"),
+		PlanOnly:                 true,
+	}
 	// A break-glass token deactivated outside Terraform is activated again by the next apply.
 	reactivate := apply
 	reactivate.PreConfig = func() { must(t, testEmulator.Deactivate(testAccTokenID(t, "BG-0001"))) }
@@ -261,7 +267,7 @@ func TestAccExample_breakGlass(t *testing.T) {
 	resource.Test(t, resource.TestCase{
 		PreCheck:               func() { testAccPreCheck(t) },
 		TerraformVersionChecks: []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_11_0)},
-		Steps:                  []resource.TestStep{apply, reactivate, testAccExampleDestroyStep(testAccCheckNoEmulatorTokens(serials))},
+		Steps:                  []resource.TestStep{apply, noSeeds, reactivate, testAccExampleDestroyStep(testAccCheckNoEmulatorTokens(serials))},
 	})
 }
 

@@ -100,6 +100,16 @@ func (r *hardwareTokenResource) Schema(ctx context.Context, _ resource.SchemaReq
 			"Microsoft Graph never returns the seed, so the provider keeps what the configuration gives and cannot detect " +
 			"seed changes made outside Terraform. Graph only updates tokens that are not assigned: changing a token that " +
 			"is assigned or activated replaces it (Terraform says so in the plan).\n\n" +
+			"**Seeds only when Graph needs them.** Graph needs the seed to create the token, and never again (the " +
+			"assignment needs it to activate the token). A plan that creates or replaces the token fails without " +
+			"`secret_key` or `secret_key_wo`; any other plan needs neither: once the token exists, the configuration may drop " +
+			"its seed, and the plan stays empty (the state keeps a `secret_key` it recorded; nothing is sent to Graph).\n\n" +
+			"**Moving from `secret_key` to `secret_key_wo`** (Terraform 1.11 and later) keeps the token and its assignment: " +
+			"replace `secret_key = ...` by `secret_key_wo = ...` with the same seed, and add `secret_key_wo_version = 1` if you " +
+			"like. The plan is an in-place update that only clears `secret_key` from the state (a warning says so), and the " +
+			"apply makes no Graph call. Removing `secret_key_wo_version` later is no change either. Only a changed seed " +
+			"(a new `secret_key`, or a new `secret_key_wo_version`) replaces the token, which unassigns it: an activated " +
+			"token must then be activated again.\n\n" +
 			"Needs the `Policy.ReadWrite.AuthenticationMethod` Graph permission (role: Authentication Policy Administrator); " +
 			"destroying an assigned token also needs `UserAuthenticationMethod.ReadWrite.All`.\n\n" +
 			"Graph does not stop two tokens from sharing a serial number. The provider never creates a second token for one " +

@@ -85,13 +85,15 @@ func (r *hardwareTokenAssignmentResource) Schema(ctx context.Context, _ resource
 			"the token: once the assignment is activated, the configuration may drop it, and a plan with nothing to " +
 			"activate is empty. When drift needs a new activation and no seed is configured, the plan shows the status " +
 			"change with a warning, and the apply fails on this resource alone, before any Graph write, until the seed is given.\n\n" +
-			"**The user is checked at plan time.** A new or changed `user_id` or `user_principal_name` whose value is known " +
-			"when planning is looked up in the plan (one Graph request per changed assignment, none for unchanged ones): a " +
-			"user who does not exist, is disabled or is a guest fails the plan on that attribute, so a misspelled user " +
-			"principal name never takes a working token away. When the value is known only during apply (it comes from " +
-			"another resource), the check runs when the assignment is created; as Terraform replaces a resource by " +
-			"destroying it first, the previous holder is unassigned by then. `create_before_destroy` does not help here (the " +
-			"new assignment would find the token still assigned): change the user in a configuration where the value is known.\n\n" +
+			"**A changed user is checked at plan time.** When `user_id` or `user_principal_name` changes (which replaces " +
+			"the assignment, unassigning the token from its holder) and the new value is known when planning, the user is " +
+			"looked up in the plan (one Graph request per changed assignment, none for unchanged ones): a user who does not " +
+			"exist, is disabled or is a guest fails the plan on that attribute, so a misspelled user principal name never " +
+			"takes a working token away. A new assignment's user is checked when the apply creates it, before any write. " +
+			"When a changed value is known only during apply (it comes from another resource), the check also runs at " +
+			"create; as Terraform replaces a resource by destroying it first, the previous holder is unassigned by then, and " +
+			"`create_before_destroy` does not help (the new assignment would find the token still assigned): change the user " +
+			"in a configuration where the new value is known.\n\n" +
 			"**One token, one assignment.** Two assignment resources that give the same token (a `token_id` known at plan) " +
 			"to different users fail the plan; when `token_id` is known only during apply, the second one fails before it " +
 			"writes anything, naming the user who holds the token.\n\n" +
