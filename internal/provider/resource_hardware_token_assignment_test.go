@@ -545,7 +545,7 @@ func TestAccHardwareTokenAssignment_tokenHeldByOtherUser(t *testing.T) {
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []acc.TestStep{
 			{
-				Config:      testAccAssignmentConfig(token.ID, "user_id", user.ID, "activate = false"),
+				Config: testAccAssignmentConfig(token.ID, "user_id", user.ID, "activate = false"),
 				// The holder is named by user principal name (issue 12 §3), with the object id.
 				ExpectError: testAccErrorPattern(`already assigned to user ` + regexp.QuoteMeta(other.UserPrincipalName) + ` \(` + other.ID + `\)`),
 			},
