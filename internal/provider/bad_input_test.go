@@ -102,11 +102,11 @@ var badInputCases = []badInputCase{
 		planTime: true,
 	},
 	{
-		name: "seed version without a write-only seed",
+		name: "seed version with a plain seed",
 		config: func(_ *testing.T, f badInputFixture) string {
 			return f.tokenConfig(testAccAttr("secret_key", f.seed), testAccAttr("secret_key_wo_version", 1))
 		},
-		err:      `Invalid Attribute Combination.*"secret_key_wo" must be specified when "secret_key_wo_version"`,
+		err:      `Invalid Attribute Combination.*"secret_key" cannot be specified when "secret_key_wo_version"`,
 		planTime: true,
 	},
 	{

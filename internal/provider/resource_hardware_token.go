@@ -181,7 +181,7 @@ func (r *hardwareTokenResource) Schema(ctx context.Context, _ resource.SchemaReq
 					"keeps the recorded value (no change); switching back to `secret_key` clears it without a replacement.",
 				Optional:   true,
 				Computed:   true,
-				Validators: []validator.Int64{int64validator.AlsoRequires(path.MatchRoot(attrSecretKeyWO))},
+				Validators: []validator.Int64{int64validator.ConflictsWith(path.MatchRoot(attrSecretKey))},
 				PlanModifiers: []planmodifier.Int64{
 					keepRemovedSeed{other: attrSecretKey},
 					int64planmodifier.RequiresReplaceIf(replaceOnSeedChangeInt64, replaceOnSeedChangeDescription, replaceOnSeedChangeDescription),

@@ -202,7 +202,7 @@ func (r *hardwareTokenAssignmentResource) Schema(ctx context.Context, _ resource
 					"Removing it keeps the recorded value (no change).",
 				Optional:      true,
 				Computed:      true,
-				Validators:    []validator.Int64{int64validator.AlsoRequires(path.MatchRoot(attrSecretKeyWO))},
+				Validators:    []validator.Int64{int64validator.ConflictsWith(path.MatchRoot(attrSecretKey))},
 				PlanModifiers: []planmodifier.Int64{keepRemovedSeed{other: attrSecretKey}},
 			},
 			"display_name": schema.StringAttribute{
