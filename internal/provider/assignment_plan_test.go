@@ -204,17 +204,7 @@ func TestAccHardwareTokenAssignment_activateFalseNeverDeactivates(t *testing.T) 
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             testAccCheckTokenReturned(token.ID),
 		Steps: []acc.TestStep{
-			{
-				PreConfig: func() {
-					must(t, testEmulator.Assign(token.ID, user.ID))
-					must(t, testEmulator.Activate(token.ID))
-				},
-				Config:             config("activate = false"),
-				ResourceName:       testAccAssignment,
-				ImportState:        true,
-				ImportStateId:      user.UserPrincipalName + "/" + token.ID,
-				ImportStatePersist: true,
-			},
+			testAccImportActivatedStep(t, token, user, config("activate = false")),
 			{
 				// No seed, activate = false: the import recorded activate = true, so the plan records false, and the
 				// status stays activated: nothing is written to Graph.

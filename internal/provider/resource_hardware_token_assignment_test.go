@@ -206,21 +206,7 @@ func TestAccHardwareTokenAssignment_importThenManage(t *testing.T) {
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             testAccCheckTokenReturned(token.ID),
 		Steps: []acc.TestStep{
-			{
-				PreConfig: func() {
-					if err := testEmulator.Assign(token.ID, user.ID); err != nil {
-						t.Fatal(err)
-					}
-					if err := testEmulator.Activate(token.ID); err != nil {
-						t.Fatal(err)
-					}
-				},
-				Config:             config,
-				ResourceName:       testAccAssignment,
-				ImportState:        true,
-				ImportStateId:      user.UserPrincipalName + "/" + token.ID,
-				ImportStatePersist: true,
-			},
+			testAccImportActivatedStep(t, token, user, config),
 			{
 				Config: config,
 				ConfigPlanChecks: acc.ConfigPlanChecks{
@@ -233,6 +219,22 @@ func TestAccHardwareTokenAssignment_importThenManage(t *testing.T) {
 			},
 		},
 	})
+}
+
+// testAccImportActivatedStep assigns and activates token for user in the emulator, then imports the assignment
+// (by user principal name) into testAccAssignment, configured by config.
+func testAccImportActivatedStep(t *testing.T, token emulator.Device, user emulator.User, config string) acc.TestStep {
+	return acc.TestStep{
+		PreConfig: func() {
+			must(t, testEmulator.Assign(token.ID, user.ID))
+			must(t, testEmulator.Activate(token.ID))
+		},
+		Config:             config,
+		ResourceName:       testAccAssignment,
+		ImportState:        true,
+		ImportStateId:      user.UserPrincipalName + "/" + token.ID,
+		ImportStatePersist: true,
+	}
 }
 
 func TestAccHardwareTokenAssignment_assignOnlyByUserID(t *testing.T) {
