@@ -249,7 +249,7 @@ func (r *hardwareTokenAssignmentResource) ConfigValidators(_ context.Context) []
 
 // ModifyPlan makes a pending activation or deactivation visible as a status change, so a token that was deactivated
 // (or failed activation) outside Terraform plans an in-place update; warns when that activation will need a seed the
-// configuration does not give; resolves a new or changed user; and claims the token for this assignment.
+// configuration does not give; resolves a changed user; and claims the token for this assignment.
 func (r *hardwareTokenAssignmentResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	if req.Plan.Raw.IsNull() {
 		return
