@@ -172,7 +172,7 @@ resource "entraoath_hardware_token_assignment" "bob" {
 		CheckDestroy:             testAccCheckNoEmulatorToken(serial),
 		Steps: []acc.TestStep{
 			{
-				Config:      config,
+				Config: config,
 				// Terraform plans each resource again just before applying it, in one provider process: the second
 				// one's final plan meets the first one's claim.
 				ExpectError: testAccErrorPattern(`Hardware Token Assigned Twice.*` + serial + `.*this one to (` + either + `), and another one to (` + either + `)`),
