@@ -19,10 +19,11 @@ terraform {
 provider "entraoath" {}
 
 variable "break_glass_seeds" {
-  description = "The Base32 seed of each break-glass token, by serial number, e.g. from TF_VAR_break_glass_seeds."
+  description = "The Base32 seed of each break-glass token, by serial number, e.g. from TF_VAR_break_glass_seeds. Needed only when an apply creates or activates a token: a plan that changes nothing (a drift check) runs without it."
   type        = map(string)
   sensitive   = true
   ephemeral   = true
+  default     = {}
 }
 
 locals {
@@ -44,7 +45,8 @@ resource "entraoath_hardware_token" "break_glass" {
   time_interval = 30
   hash_function = "hmacsha1"
 
-  secret_key_wo         = var.break_glass_seeds[each.key]
+  # null when the variable does not give the seed: the provider asks for it only when it creates the token.
+  secret_key_wo         = lookup(var.break_glass_seeds, each.key, null)
   secret_key_wo_version = 1 # increment with a new seed to replace the token
 
   # A plan that would delete or replace a break-glass token fails instead (see the guide for a deliberate removal).
@@ -59,8 +61,8 @@ resource "entraoath_hardware_token_assignment" "break_glass" {
   token_id            = entraoath_hardware_token.break_glass[each.key].id
   user_principal_name = each.value
 
-  # Activated during apply: the provider computes the code from the seed.
-  secret_key_wo         = var.break_glass_seeds[each.key]
+  # Activated during apply: the provider computes the code from the seed (needed only when it activates).
+  secret_key_wo         = lookup(var.break_glass_seeds, each.key, null)
   secret_key_wo_version = 1
 
   # Nor may a plan unassign it.

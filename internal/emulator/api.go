@@ -65,6 +65,8 @@ type User struct {
 	UserPrincipalName string `json:"userPrincipalName"`
 	DisplayName       string `json:"displayName"`
 	UserType          string `json:"userType"` // "Member" (default) or "Guest"
+	// AccountDisabled is Graph's accountEnabled = false (sign-in blocked); the zero value is an enabled account.
+	AccountDisabled bool `json:"accountDisabled,omitempty"`
 }
 
 // Device is the emulator's view of an inventory token, secret included (tests use it to compute codes).

@@ -61,8 +61,9 @@ func (s *Server) pathUserLocked(c *call) (User, error) {
 
 func (s *Server) getUser(c *call) {
 	s.withPathUser(c, func(u User) {
-		// $select is accepted; these four properties are all the emulator knows.
+		// $select is accepted; these five properties are all the emulator knows.
 		c.reply(http.StatusOK, map[string]any{
+			"accountEnabled":    !u.AccountDisabled,
 			"@odata.context":    s.url + "/beta/$metadata#users/$entity",
 			"id":                u.ID,
 			"userPrincipalName": u.UserPrincipalName,

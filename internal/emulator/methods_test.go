@@ -131,7 +131,7 @@ func TestAssignmentRules(t *testing.T) {
 	want(t, "create and assign over the quota", status, body, http.StatusBadRequest, "quotaLimitReached")
 
 	status, body = e.do("GET", "/beta/users/alice@contoso.example?$select=id,userType", nil)
-	if status != 200 || body["id"] != e.alice.ID || body["userType"] != "Member" {
+	if status != 200 || body["id"] != e.alice.ID || body["userType"] != "Member" || body["accountEnabled"] != true {
 		t.Fatalf("get user: %d %v", status, body)
 	}
 	status, body = e.do("GET", "/beta/users/nobody@contoso.example", nil)

@@ -105,6 +105,7 @@ type User struct {
 	UserPrincipalName string
 	DisplayName       string
 	UserType          string // "Member" or "Guest"
+	AccountDisabled   bool   // accountEnabled is false: the user cannot sign in
 }
 
 // Method is a user's hardwareOathAuthenticationMethod; its ID equals the device ID.

@@ -11,16 +11,21 @@ import (
 func TestGetUser(t *testing.T) {
 	ctx := context.Background()
 	h := newHarness(t, startEmulator(t, emulator.Options{}), 0)
-	want := h.srv.AddUser(emulator.User{UserPrincipalName: "amy.o+test@contoso.example", DisplayName: "Amy", UserType: "Guest"})
+	want := h.srv.AddUser(emulator.User{UserPrincipalName: "amy.o+test@contoso.example", DisplayName: "Amy", UserType: "Guest", AccountDisabled: true})
 
 	for _, ref := range []string{want.UserPrincipalName, want.ID} {
 		got, err := h.client.GetUser(ctx, ref)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if *got != (graph.User{ID: want.ID, UserPrincipalName: want.UserPrincipalName, DisplayName: "Amy", UserType: "Guest"}) {
+		if *got != (graph.User{ID: want.ID, UserPrincipalName: want.UserPrincipalName, DisplayName: "Amy", UserType: "Guest", AccountDisabled: true}) {
 			t.Fatalf("GetUser(%q) = %+v", ref, got)
 		}
+	}
+	// accountEnabled is read: an enabled user is not disabled.
+	enabled := h.srv.AddUser(emulator.User{UserPrincipalName: "bob@contoso.example"})
+	if got, err := h.client.GetUser(ctx, enabled.ID); err != nil || got.AccountDisabled {
+		t.Fatalf("GetUser(enabled) = %+v, %v", got, err)
 	}
 	_, err := h.client.GetUser(ctx, "nobody@contoso.example")
 	if !graph.IsNotFound(err) {

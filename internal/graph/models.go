@@ -103,6 +103,11 @@ func (u *User) GetFieldDeserializers() fields {
 		"userPrincipalName": readString(&u.UserPrincipalName),
 		"displayName":       readString(&u.DisplayName),
 		"userType":          readString(&u.UserType),
+		"accountEnabled": func(n serialization.ParseNode) error {
+			v, err := n.GetBoolValue()
+			u.AccountDisabled = v != nil && !*v // absent means enabled
+			return err
+		},
 	}
 }
 

@@ -13,6 +13,6 @@ func (c *Client) GetUser(ctx context.Context, idOrUPN string) (*User, error) {
 		method: abs.GET,
 		path:   "/users/{user}{?%24select}",
 		params: map[string]string{"user": idOrUPN},
-		query:  map[string]string{"%24select": "id,userPrincipalName,displayName,userType"},
+		query:  map[string]string{"%24select": "id,userPrincipalName,displayName,userType,accountEnabled"},
 	})
 }

@@ -102,11 +102,11 @@ var badInputCases = []badInputCase{
 		planTime: true,
 	},
 	{
-		name: "seed version without a write-only seed",
+		name: "seed version with a plain seed",
 		config: func(_ *testing.T, f badInputFixture) string {
 			return f.tokenConfig(testAccAttr("secret_key", f.seed), testAccAttr("secret_key_wo_version", 1))
 		},
-		err:      `Invalid Attribute Combination.*"secret_key_wo" must be specified when "secret_key_wo_version"`,
+		err:      `Invalid Attribute Combination.*"secret_key" cannot be specified when "secret_key_wo_version"`,
 		planTime: true,
 	},
 	{
@@ -118,11 +118,20 @@ var badInputCases = []badInputCase{
 		planTime: true,
 	},
 	{
+		// Only a warning at plan (drift that needs a new activation must not fail a plan); the apply fails before
+		// any Graph write.
 		name: "activation without a seed",
 		config: func(_ *testing.T, f badInputFixture) string {
 			return f.assignmentConfig(testAccAttr("user_id", f.user.ID))
 		},
-		err:      `Missing Seed for Activation.*neither secret_key nor secret_key_wo`,
+		err: `Missing Hardware Token Seed.*neither secret_key nor secret_key_wo is set`,
+	},
+	{
+		name: "display name without activation",
+		config: func(_ *testing.T, f badInputFixture) string {
+			return f.assignmentConfig(testAccAttr("user_id", f.user.ID), "activate = false", testAccAttr("display_name", "Amy's token"))
+		},
+		err:      `Display Name Needs Activation`,
 		planTime: true,
 	},
 
@@ -189,7 +198,8 @@ resource "entraoath_hardware_token" "b" {
 		created: 1,
 	},
 
-	// Users and tokens: found at apply, when Graph is asked.
+	// Users of new assignments and tokens: found at apply, when Graph is asked, before any write. (A changed
+	// user is found at plan: TestAccHardwareTokenAssignment_userCheckedAtPlan.)
 	{
 		name: "no user",
 		config: func(_ *testing.T, f badInputFixture) string {

@@ -37,6 +37,42 @@ func testAccExampleDir(name string) config.TestStepConfigFunc {
 	return config.StaticDirectory(filepath.Join(examplesDir, name))
 }
 
+// testAccExampleWithoutSeeds copies an example to a temporary directory with every secret_key line removed from
+// its main.tf, as an operator drops the seeds once the tokens are onboarded.
+func testAccExampleWithoutSeeds(t *testing.T, name string) config.TestStepConfigFunc {
+	t.Helper()
+	dir := t.TempDir()
+	files, err := os.ReadDir(filepath.Join(examplesDir, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	removed := 0
+	for _, f := range files {
+		b, err := os.ReadFile(filepath.Join(examplesDir, name, f.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.Name() == "main.tf" {
+			var kept []string
+			for _, line := range strings.Split(string(b), "\n") {
+				if strings.HasPrefix(strings.TrimSpace(line), "secret_key") {
+					removed++
+					continue
+				}
+				kept = append(kept, line)
+			}
+			b = []byte(strings.Join(kept, "\n"))
+		}
+		if err := os.WriteFile(filepath.Join(dir, f.Name()), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if removed == 0 {
+		t.Fatalf("examples/%s/main.tf sets no secret_key: this test no longer removes anything", name)
+	}
+	return config.StaticDirectory(dir)
+}
+
 // emulatorCheck runs a check of the emulator (which ignores the Terraform state) as a state check.
 type emulatorCheck resource.TestCheckFunc
 
@@ -202,6 +238,12 @@ func TestAccExample_quickstart(t *testing.T) {
 				ConfigStateChecks:        append(applied, emulatorCheck(testAccCheckEmulatorPolicy(testAccEnabledForAllUsers))),
 			},
 			{
+				// Issue 12 §2: a no-change plan of the quickstart with every seed removed is empty.
+				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				ConfigDirectory:          testAccExampleWithoutSeeds(t, "quickstart"),
+				PlanOnly:                 true,
+			},
+			{
 				PreConfig: func() {
 					must(t, testEmulator.Assign(testAccTokenID(t, moved), intruder))
 				},
@@ -253,6 +295,12 @@ func TestAccExample_breakGlass(t *testing.T) {
 			statecheck.ExpectKnownOutputValue("break_glass_tokens", knownvalue.MapExact(outputs)),
 			emulatorCheck(testAccCheckExampleTokens(holders))),
 	}
+	// A plan without the seed variable, as a nightly drift check runs it, is empty (issue 12 §2).
+	noSeeds := resource.TestStep{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		ConfigDirectory:          testAccExampleDir("break-glass"),
+		PlanOnly:                 true,
+	}
 	// A break-glass token deactivated outside Terraform is activated again by the next apply.
 	reactivate := apply
 	reactivate.PreConfig = func() { must(t, testEmulator.Deactivate(testAccTokenID(t, "BG-0001"))) }
@@ -273,7 +321,7 @@ func TestAccExample_breakGlass(t *testing.T) {
 	resource.Test(t, resource.TestCase{
 		PreCheck:               func() { testAccPreCheck(t) },
 		TerraformVersionChecks: []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_11_0)},
-		Steps: []resource.TestStep{apply, reactivate, destroy, afterDestroy,
+		Steps: []resource.TestStep{apply, noSeeds, reactivate, destroy, afterDestroy,
 			testAccExampleDestroyStep(testAccCheckNoEmulatorTokens(serials))},
 	})
 }

@@ -66,6 +66,7 @@ type providerModel struct {
 type providerData struct {
 	client  graph.API
 	serials *serialClaims
+	claims  *tokenClaims
 }
 
 // cloudEndpoints maps the environment names of the azuread/azurerm providers to their authority and Graph hosts.
@@ -365,7 +366,7 @@ func (p *entraOATHProvider) configureClient(req provider.ConfigureRequest, resp 
 	if os.Getenv("ENTRAOATH_SHARED_READS") != "false" {
 		api = graph.NewSharedReads(client)
 	}
-	data := &providerData{client: api, serials: &serialClaims{}}
+	data := &providerData{client: api, serials: &serialClaims{}, claims: &tokenClaims{}}
 	resp.DataSourceData = data
 	resp.ResourceData = data
 	resp.EphemeralResourceData = data

@@ -99,6 +99,16 @@ func (r *hardwareTokenResource) Schema(ctx context.Context, _ resource.SchemaReq
 			"Microsoft Graph never returns the seed, so the provider keeps what the configuration gives and cannot detect " +
 			"seed changes made outside Terraform. Graph only updates tokens that are not assigned: changing a token that " +
 			"is assigned or activated replaces it (Terraform says so in the plan).\n\n" +
+			"**Seeds only when Graph needs them.** Graph needs the seed to create the token, and never again (the " +
+			"assignment needs it to activate the token). A plan that creates or replaces the token fails without " +
+			"`secret_key` or `secret_key_wo`; any other plan needs neither: once the token exists, the configuration may drop " +
+			"its seed, and the plan stays empty (the state keeps a `secret_key` it recorded; nothing is sent to Graph).\n\n" +
+			"**Moving from `secret_key` to `secret_key_wo`** (Terraform 1.11 and later) keeps the token and its assignment: " +
+			"replace `secret_key = ...` by `secret_key_wo = ...` with the same seed, and add `secret_key_wo_version = 1` if you " +
+			"like. The plan is an in-place update that only clears `secret_key` from the state (a warning says so), and the " +
+			"apply makes no Graph call. Removing `secret_key_wo_version` later is no change either. Only a changed seed " +
+			"(a new `secret_key`, or a new `secret_key_wo_version`) replaces the token, which unassigns it: an activated " +
+			"token must then be activated again.\n\n" +
 			"Needs the `Policy.ReadWrite.AuthenticationMethod` Graph permission (role: Authentication Policy Administrator); " +
 			"destroying an assigned token also needs `UserAuthenticationMethod.ReadWrite.All`.\n\n" +
 			"The provider never creates a second token with a serial number. Before creating, it looks the serial number up " +
@@ -140,20 +150,27 @@ func (r *hardwareTokenResource) Schema(ctx context.Context, _ resource.SchemaReq
 			attrSecretKey: schema.StringAttribute{
 				MarkdownDescription: "The token's seed in Base32, as the vendor ships it (case, spaces, hyphens and `=` padding " +
 					"are ignored; the provider sends it normalised). Convert a hex seed with `provider::entraoath::hex_to_base32`. " +
-					"Stored in the state: prefer `secret_key_wo` with Terraform 1.11 and later. Exactly one of `secret_key` and " +
-					"`secret_key_wo` must be set. Graph cannot change a seed: a new value replaces the token. " +
-					"An imported token has no seed in its state; setting it then only records it.",
+					"Stored in the state: prefer `secret_key_wo` with Terraform 1.11 and later. At most one of `secret_key` and " +
+					"`secret_key_wo` may be set, and one of them is needed only when the plan creates or replaces the token. " +
+					"Graph cannot change a seed: a new value replaces the token. " +
+					"Removing it from the configuration keeps the value recorded in the state (the plan shows no change); " +
+					"switching to `secret_key_wo` clears it from the state without replacing the token. " +
+					"An imported token has no seed in its state; setting it then only records it (the plan shows an in-place " +
+					"update and a warning; apply makes no Graph call).",
 				Optional:   true,
+				Computed:   true,
 				Sensitive:  true,
 				Validators: []validator.String{base32SeedValidator{}},
-				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplaceIf(
-					replaceUnlessImportedString,
-					replaceUnlessImportedDescription, replaceUnlessImportedDescription)},
+				PlanModifiers: []planmodifier.String{
+					keepRemovedSeed{other: attrSecretKeyWO},
+					stringplanmodifier.RequiresReplaceIf(replaceOnSeedChangeString, replaceOnSeedChangeDescription, replaceOnSeedChangeDescription),
+				},
 			},
 			attrSecretKeyWO: schema.StringAttribute{
 				MarkdownDescription: "The token's seed in Base32, write-only: Terraform (1.11 and later) passes it to the provider " +
 					"without storing it in the plan or state. Same format as `secret_key`. Because Terraform cannot compare it, " +
-					"change `secret_key_wo_version` to replace the token with a new seed.",
+					"change `secret_key_wo_version` to replace the token with a new seed. Needed only when the plan creates or " +
+					"replaces the token.",
 				Optional:   true,
 				Sensitive:  true,
 				WriteOnly:  true,
@@ -161,12 +178,15 @@ func (r *hardwareTokenResource) Schema(ctx context.Context, _ resource.SchemaReq
 			},
 			"secret_key_wo_version": schema.Int64Attribute{
 				MarkdownDescription: "Any number; change it to replace the token with the seed now in `secret_key_wo`. " +
-					"Setting it on an imported token only records it.",
+					"Setting it on an imported token, or when switching from `secret_key`, only records it. Removing it " +
+					"keeps the recorded value (no change); switching back to `secret_key` clears it without a replacement.",
 				Optional:   true,
-				Validators: []validator.Int64{int64validator.AlsoRequires(path.MatchRoot(attrSecretKeyWO))},
-				PlanModifiers: []planmodifier.Int64{int64planmodifier.RequiresReplaceIf(
-					replaceUnlessImportedInt64,
-					replaceUnlessImportedDescription, replaceUnlessImportedDescription)},
+				Computed:   true,
+				Validators: []validator.Int64{int64validator.ConflictsWith(path.MatchRoot(attrSecretKey))},
+				PlanModifiers: []planmodifier.Int64{
+					keepRemovedSeed{other: attrSecretKey},
+					int64planmodifier.RequiresReplaceIf(replaceOnSeedChangeInt64, replaceOnSeedChangeDescription, replaceOnSeedChangeDescription),
+				},
 			},
 			"time_interval": schema.Int64Attribute{
 				MarkdownDescription: "How many seconds each code is valid: `30` (default) or `60`, as printed on the token.",
@@ -203,22 +223,8 @@ func (r *hardwareTokenResource) Schema(ctx context.Context, _ resource.SchemaReq
 	}
 }
 
-const replaceUnlessImportedDescription = "Replaces the token when the value changes, except when the state has no " +
-	"value yet (an imported token): then the value is only recorded."
-
-// Graph never returns the seed, so an imported token's state holds no seed (nor version). These keep
-// RequiresReplace from replacing it on the first plan: the value is then only recorded. RequiresReplaceIf only asks
-// them about an existing resource whose value changes.
-func replaceUnlessImportedString(_ context.Context, req planmodifier.StringRequest, resp *stringplanmodifier.RequiresReplaceIfFuncResponse) {
-	resp.RequiresReplace = !req.StateValue.IsNull()
-}
-
-func replaceUnlessImportedInt64(_ context.Context, req planmodifier.Int64Request, resp *int64planmodifier.RequiresReplaceIfFuncResponse) {
-	resp.RequiresReplace = !req.StateValue.IsNull()
-}
-
 func (r *hardwareTokenResource) ConfigValidators(context.Context) []resource.ConfigValidator {
-	return []resource.ConfigValidator{seedSourceValidator{}}
+	return []resource.ConfigValidator{seedConflictValidator{}}
 }
 
 func (r *hardwareTokenResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
@@ -252,17 +258,32 @@ func sameValues(a, b []namedValue) bool {
 	return true
 }
 
-// ModifyPlan turns an update of an assigned token into a replacement: Graph only updates unassigned tokens, and
-// the plan should say what the apply will really do.
+// ModifyPlan asks for the seed when the plan creates the token (Terraform plans the create half of a replacement
+// without prior state, so that is covered too), says when a seed change is only recorded, and turns an update of an
+// assigned token into a replacement: Graph only updates unassigned tokens, and the plan should say what the apply
+// will really do.
 func (r *hardwareTokenResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() {
+		return
+	}
+	if req.State.Raw.IsNull() {
+		if !seedInConfig(ctx, req.Config, &resp.Diagnostics) && !resp.Diagnostics.HasError() {
+			resp.Diagnostics.AddAttributeError(path.Root(attrSecretKey), "Missing Hardware Token Seed", missingSeedDetail("creates the token"))
+		}
+		return
+	}
 	// A plan equal to the state changes nothing (the common case, so decided without reading the models).
-	if req.State.Raw.IsNull() || req.Plan.Raw.IsNull() || req.Plan.Raw.Equal(req.State.Raw) {
+	if req.Plan.Raw.Equal(req.State.Raw) {
 		return
 	}
 	var plan, state hardwareTokenModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() || state.AssignedUserID.IsNull() && state.Status.ValueString() == graph.StatusAvailable {
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	warnSeedOnlyRecorded(&resp.Diagnostics, state.SerialNumber.ValueString(), plan.seedFields, state.seedFields)
+	if state.AssignedUserID.IsNull() && state.Status.ValueString() == graph.StatusAvailable {
 		return
 	}
 	var changed []string
@@ -281,7 +302,8 @@ func (r *hardwareTokenResource) ModifyPlan(ctx context.Context, req resource.Mod
 			"To change %s, Terraform will unassign and delete the token, then create it again with the same serial number and seed. "+
 			"Resources that use the token's id, such as its assignment, are replaced too; an activated token must be activated again.\n\n"+
 			"To keep the assignment, revert the change, or make it in a later apply after unassigning the token.",
-			state.SerialNumber.ValueString(), state.Status.ValueString(), state.AssignedUserID.ValueString(), strings.Join(changed, ", ")))
+			state.SerialNumber.ValueString(), state.Status.ValueString(), userLabel(ctx, r.client, state.AssignedUserID.ValueString()),
+			strings.Join(changed, ", ")))
 }
 
 func (r *hardwareTokenResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {

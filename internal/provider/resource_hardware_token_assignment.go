@@ -40,6 +40,7 @@ func NewHardwareTokenAssignmentResource() resource.Resource {
 
 type hardwareTokenAssignmentResource struct {
 	client graph.API
+	claims *tokenClaims
 }
 
 type hardwareTokenAssignmentModel struct {
@@ -48,6 +49,7 @@ type hardwareTokenAssignmentModel struct {
 	UserID            types.String `tfsdk:"user_id"`
 	UserPrincipalName types.String `tfsdk:"user_principal_name"`
 	Activate          types.Bool   `tfsdk:"activate"`
+	Deactivate        types.Bool   `tfsdk:"deactivate"`
 	seedFields
 	DisplayName      types.String   `tfsdk:"display_name"`
 	Status           types.String   `tfsdk:"status"`
@@ -68,7 +70,22 @@ func (r *hardwareTokenAssignmentResource) Schema(ctx context.Context, _ resource
 			"If Graph rejects it because the TOTP step rolled over in between, the provider retries once with the next step's code.\n\n" +
 			"Activation needs the token's seed: pass it in `secret_key` (for example " +
 			"`secret_key = entraoath_hardware_token.example.secret_key`) or, with Terraform 1.11 and later, in the write-only " +
-			"`secret_key_wo`, which never reaches the plan or the state.\n\n" +
+			"`secret_key_wo`, which never reaches the plan or the state. The seed is needed only when the apply activates " +
+			"the token: once the assignment is activated, the configuration may drop it, and a plan with nothing to " +
+			"activate is empty. When drift needs a new activation and no seed is configured, the plan shows the status " +
+			"change with a warning, and the apply fails on this resource alone, before any Graph write, until the seed is given.\n\n" +
+			"**A changed user is checked at plan time.** When `user_id` or `user_principal_name` changes (which replaces " +
+			"the assignment, unassigning the token from its holder) and the new value is known when planning, the user is " +
+			"looked up in the plan (one Graph request per changed assignment, none for unchanged ones): a user who does not " +
+			"exist, is disabled or is a guest fails the plan on that attribute, so a misspelled user principal name never " +
+			"takes a working token away. A new assignment's user is checked when the apply creates it, before any write. " +
+			"When a changed value is known only during apply (it comes from another resource), the check also runs at " +
+			"create; as Terraform replaces a resource by destroying it first, the previous holder is unassigned by then, and " +
+			"`create_before_destroy` does not help (the new assignment would find the token still assigned): change the user " +
+			"in a configuration where the new value is known.\n\n" +
+			"**One token, one assignment.** Two assignment resources that give the same token (a `token_id` known at plan) " +
+			"to different users fail the plan; when `token_id` is known only during apply, the second one fails before it " +
+			"writes anything, naming the user who holds the token.\n\n" +
 			"**Drift** is detected on every refresh by reading the token from the inventory:\n\n" +
 			"* token deleted, or unassigned outside Terraform: the assignment leaves the state and the plan creates it again;\n" +
 			"* token assigned to another user: the state records the actual holder, so the plan shows " +
@@ -76,7 +93,8 @@ func (r *hardwareTokenAssignmentResource) Schema(ctx context.Context, _ resource
 			"then assigned to (and activated for) the configured user;\n" +
 			"* token deactivated, or its activation failed, while `activate = true`: the plan shows the in-place update " +
 			"`status: \"assigned\" -> \"activated\"` (or from `\"failedActivation\"`), and apply activates the token again;\n" +
-			"* token activated while `activate = false`: the plan shows `status: \"activated\" -> \"assigned\"` and apply deactivates it.\n\n" +
+			"* token activated while `deactivate = true`: the plan shows `status: \"activated\" -> \"assigned\"` and apply deactivates it. " +
+			"`activate = false` alone never deactivates a token: it only means the provider does not activate it.\n\n" +
 			"If activation fails during create, the token stays assigned with status `failedActivation`: the resource is saved " +
 			"(tainted) with that status, and the error says which settings were used so the configuration can be fixed.\n\n" +
 			"**When to activate.** A hardware token's clock drifts from the moment it leaves the factory; Entra ID re-learns " +
@@ -132,25 +150,38 @@ func (r *hardwareTokenAssignmentResource) Schema(ctx context.Context, _ resource
 			},
 			"activate": schema.BoolAttribute{
 				MarkdownDescription: "Whether the token is activated for the user during apply (default `true`). " +
-					"Activation needs `secret_key` or `secret_key_wo`. With `false` the token is only assigned (status " +
-					"`assigned`) and the user activates it in Security info; setting `false` on an activated token deactivates it.",
+					"Activation needs `secret_key` or `secret_key_wo`. With `false` the provider does not activate the token: " +
+					"a new assignment is only assigned (status `assigned`) and the user activates it in Security info. " +
+					"`false` never deactivates a token that is activated (by the user, or before an import); to deactivate " +
+					"it, set `deactivate = true`.",
 				Optional: true,
 				Computed: true,
 				Default:  booldefault.StaticBool(true),
+			},
+			"deactivate": schema.BoolAttribute{
+				MarkdownDescription: "Set to `true` (with `activate = false`) to deactivate the token when it is activated: " +
+					"it stays assigned to the user with status `assigned` (Graph's `deactivate` action), and the user can no " +
+					"longer sign in with it until it is activated again. Default `false`: the provider never deactivates a token.",
+				Optional: true,
+				Computed: true,
+				Default:  booldefault.StaticBool(false),
 			},
 			attrSecretKey: schema.StringAttribute{
 				MarkdownDescription: "The token's Base32 seed, used only to compute the activation code during apply; Graph " +
 					"never returns it. Usually `entraoath_hardware_token.<name>.secret_key`. Stored in the state (sensitive); " +
 					"prefer `secret_key_wo` with Terraform 1.11 and later. Conflicts with `secret_key_wo`. " +
-					"Changing it does not replace the assignment.",
-				Optional:   true,
-				Sensitive:  true,
-				Validators: []validator.String{base32SeedValidator{}},
+					"Needed only when the apply activates the token. Changing it does not replace the assignment; removing it " +
+					"keeps the recorded value (no change), and switching to `secret_key_wo` clears it from the state.",
+				Optional:      true,
+				Computed:      true,
+				Sensitive:     true,
+				Validators:    []validator.String{base32SeedValidator{}},
+				PlanModifiers: []planmodifier.String{keepRemovedSeed{other: attrSecretKeyWO}},
 			},
 			attrSecretKeyWO: schema.StringAttribute{
 				MarkdownDescription: "Write-only alternative to `secret_key` (Terraform 1.11 and later): the seed is used to " +
 					"compute the activation code during apply and is never stored in the plan or the state. " +
-					"Conflicts with `secret_key`.",
+					"Conflicts with `secret_key`. Needed only when the apply activates the token.",
 				Optional:   true,
 				Sensitive:  true,
 				WriteOnly:  true,
@@ -158,13 +189,18 @@ func (r *hardwareTokenAssignmentResource) Schema(ctx context.Context, _ resource
 			},
 			"secret_key_wo_version": schema.Int64Attribute{
 				MarkdownDescription: "Change this number when `secret_key_wo` changes: Terraform cannot see changes of a " +
-					"write-only value, and a new version makes the next apply use the new seed if the token needs activating.",
-				Optional:   true,
-				Validators: []validator.Int64{int64validator.AlsoRequires(path.MatchRoot(attrSecretKeyWO))},
+					"write-only value, and a new version makes the next apply use the new seed if the token needs activating. " +
+					"Removing it keeps the recorded value (no change).",
+				Optional:      true,
+				Computed:      true,
+				Validators:    []validator.Int64{int64validator.ConflictsWith(path.MatchRoot(attrSecretKey))},
+				PlanModifiers: []planmodifier.Int64{keepRemovedSeed{other: attrSecretKey}},
 			},
 			"display_name": schema.StringAttribute{
 				MarkdownDescription: "The name the user sees for this sign-in method in Security info. Graph takes it only " +
-					"with the activation, so a change applies at the next activation. Graph keeps it as the token's display " +
+					"with the activation, so a change applies at the next activation, and it cannot be combined with " +
+					"`activate = false` (the plan refuses it: set `entraoath_hardware_token.display_name` instead, which Graph " +
+					"takes while the token is unassigned). Graph keeps it as the token's display " +
 					"name: set it here or in `entraoath_hardware_token.display_name`, not in both.",
 				Optional:   true,
 				Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
@@ -190,7 +226,7 @@ func (r *hardwareTokenAssignmentResource) Schema(ctx context.Context, _ resource
 
 func (r *hardwareTokenAssignmentResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
 	if pd := configuredData(req.ProviderData, &resp.Diagnostics); pd != nil {
-		r.client = pd.client
+		r.client, r.claims = pd.client, pd.claims
 	}
 }
 
@@ -198,67 +234,34 @@ func (r *hardwareTokenAssignmentResource) ConfigValidators(_ context.Context) []
 	return []resource.ConfigValidator{
 		resourcevalidator.ExactlyOneOf(path.MatchRoot("user_id"), path.MatchRoot("user_principal_name")),
 		resourcevalidator.Conflicting(path.MatchRoot(attrSecretKey), path.MatchRoot(attrSecretKeyWO)),
-		activationSeedValidator{},
-	}
-}
-
-// activationSeedValidator fails the plan when the token is to be activated but no seed is configured.
-type activationSeedValidator struct{}
-
-func (v activationSeedValidator) Description(ctx context.Context) string {
-	return v.MarkdownDescription(ctx)
-}
-
-func (activationSeedValidator) MarkdownDescription(context.Context) string {
-	return "`secret_key` or `secret_key_wo` must be set when `activate` is true"
-}
-
-func (activationSeedValidator) ValidateResource(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
-	var activate types.Bool
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("activate"), &activate)...)
-	key, keyWO := configSeeds(ctx, req.Config, &resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	// A null activate takes the default, true.
-	if activate.IsUnknown() || (!activate.IsNull() && !activate.ValueBool()) {
-		return
-	}
-	if key.IsNull() && keyWO.IsNull() {
-		resp.Diagnostics.AddAttributeError(path.Root("activate"), "Missing Seed for Activation",
-			"activate is true (the default), so the provider computes a verification code from the token's seed during apply, "+
-				"but neither secret_key nor secret_key_wo is set. Set secret_key (e.g. secret_key = entraoath_hardware_token.<name>.secret_key) "+
-				"or, with Terraform 1.11 and later, secret_key_wo, or set activate = false to assign the token without activating it.")
+		activationSettingsValidator{},
 	}
 }
 
 // ModifyPlan makes a pending activation or deactivation visible as a status change, so a token that was deactivated
-// (or failed activation) outside Terraform plans an in-place update.
+// (or failed activation) outside Terraform plans an in-place update; warns when that activation will need a seed the
+// configuration does not give; resolves a changed user; and claims the token for this assignment.
 func (r *hardwareTokenAssignmentResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() || req.State.Raw.IsNull() {
+	if req.Plan.Raw.IsNull() {
 		return
 	}
-	// Only the three attributes it needs: Terraform plans every assignment on every plan, and reading whole models
+	// Only the attributes it needs: Terraform plans every assignment on every plan, and reading whole models
 	// (or setting an unchanged status) would cost more than the rest of the provider's work in a no-change plan.
-	var activate types.Bool
-	var planned, current types.String
-	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("activate"), &activate)...)
-	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("status"), &planned)...)
-	resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("status"), &current)...)
+	var a assignmentPlan
+	a.read(ctx, req, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	status := planned
-	switch {
-	case activate.IsUnknown():
-		status = types.StringUnknown()
-	case activate.ValueBool() && current.ValueString() != graph.StatusActivated:
-		status = types.StringValue(graph.StatusActivated)
-	case !activate.ValueBool() && current.ValueString() == graph.StatusActivated:
-		status = types.StringValue(graph.StatusAssigned)
-	}
-	if !status.Equal(planned) {
+	if status := a.plannedStatus(); !status.Equal(a.planned) {
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("status"), status)...)
+	}
+	if a.activates() && !seedInConfig(ctx, req.Config, &resp.Diagnostics) {
+		resp.Diagnostics.AddAttributeWarning(path.Root(attrSecretKey), "Hardware Token Activation Will Need the Seed",
+			missingSeedDetail("activates the token for its user")+" Without it, the apply fails on this resource.")
+	}
+	claim, ok := r.planUser(ctx, &resp.Diagnostics, a)
+	if ok && !resp.Diagnostics.HasError() && !a.tokenID.IsUnknown() {
+		r.claimToken(ctx, &resp.Diagnostics, a.tokenID.ValueString(), a.serial.ValueString(), claim)
 	}
 }
 
@@ -285,7 +288,8 @@ func (r *hardwareTokenAssignmentResource) Create(ctx context.Context, req resour
 	}
 	if device.AssignedTo != nil {
 		detail := fmt.Sprintf("Token %s (serial %s) is already assigned to user %s. A token can be assigned to only one user: "+
-			"unassign it first", device.ID, device.SerialNumber, device.AssignedTo.ID)
+			"unassign it first, or remove the other assignment resource that holds it", device.ID, device.SerialNumber,
+			userLabel(ctx, r.client, device.AssignedTo.ID))
 		if strings.EqualFold(device.AssignedTo.ID, user.ID) {
 			detail = fmt.Sprintf("Token %s (serial %s) is already assigned to user %s. To manage the existing assignment, "+
 				"import it: terraform import <address> %s/%s", device.ID, device.SerialNumber, user.UserPrincipalName, user.ID, device.ID)
@@ -305,7 +309,7 @@ func (r *hardwareTokenAssignmentResource) Create(ctx context.Context, req resour
 
 	w := &assignmentWrite{client: r.client, userID: user.ID, tokenID: device.ID, displayName: plan.DisplayName.ValueString()}
 	status := graph.StatusAssigned
-	attempted := fmt.Sprintf("assign token %s (serial %s) to user %s", device.ID, device.SerialNumber, user.UserPrincipalName)
+	attempted := fmt.Sprintf("assign token %s (serial %s) to user %s", device.ID, device.SerialNumber, userText(user.UserPrincipalName, user.ID))
 	if plan.Activate.ValueBool() {
 		seed := configuredSeed(ctx, req.Config, &resp.Diagnostics)
 		if resp.Diagnostics.HasError() {
@@ -325,7 +329,7 @@ func (r *hardwareTokenAssignmentResource) Create(ctx context.Context, req resour
 	case errors.As(err, &rejected):
 		// The token is assigned but not activated: save what Graph reports, so the state matches the tenant.
 		recordWrite(ctx, resp.Private, &resp.Diagnostics)
-		r.saveAfterFailedActivation(ctx, &resp.Diagnostics, &resp.State, plan, current, user.UserPrincipalName, rejected)
+		r.saveAfterFailedActivation(ctx, &resp.Diagnostics, &resp.State, plan, current, userText(user.UserPrincipalName, user.ID), rejected)
 	default:
 		if holdingOf(current, user.ID) == tokenHeld {
 			// Assigned, but not (yet) activated: the state records what exists, and the next apply finishes the job.
@@ -386,6 +390,10 @@ func (r *hardwareTokenAssignmentResource) Read(ctx context.Context, req resource
 		}
 		state.ID = types.StringValue(device.AssignedTo.ID + "/" + device.ID)
 	}
+	if state.Deactivate.IsNull() {
+		// State written before deactivate existed: record its default, so that the plan shows no change.
+		state.Deactivate, changed = types.BoolValue(false), true
+	}
 	// The response starts as the prior state: setting it again only when the token changed saves the framework's
 	// costliest step of a refresh.
 	if setFromDevice(&state, device) || changed {
@@ -404,6 +412,7 @@ func (r *hardwareTokenAssignmentResource) Update(ctx context.Context, req resour
 	ctx, cancel := withTimeout(ctx, plan.Timeouts.Update, defaultUpdateTimeout, &resp.Diagnostics)
 	defer cancel()
 	userID, tokenID := state.UserID.ValueString(), state.TokenID.ValueString()
+	who := userText(state.UserPrincipalName.ValueString(), userID)
 	current := state.Status.ValueString()
 	switch {
 	case plan.Activate.ValueBool() && current != graph.StatusActivated:
@@ -422,19 +431,19 @@ func (r *hardwareTokenAssignmentResource) Update(ctx context.Context, req resour
 		var rejected *codeRejectedError
 		switch {
 		case errors.As(err, &rejected):
-			r.saveAfterFailedActivation(ctx, &resp.Diagnostics, &resp.State, plan, current, userID, rejected)
+			r.saveAfterFailedActivation(ctx, &resp.Diagnostics, &resp.State, plan, current, who, rejected)
 			return
 		case err != nil:
-			addAssignmentError(&resp.Diagnostics, summary, fmt.Sprintf("activate token %s (serial %s) for user %s", tokenID, device.SerialNumber, userID), err)
+			addAssignmentError(&resp.Diagnostics, summary, fmt.Sprintf("activate token %s (serial %s) for user %s", tokenID, device.SerialNumber, who), err)
 			return
 		}
 		plan.Status = types.StringValue(graph.StatusActivated)
-	case !plan.Activate.ValueBool() && current == graph.StatusActivated:
+	case plan.Deactivate.ValueBool() && current == graph.StatusActivated:
 		send := func() error { return r.client.DeactivateMethod(ctx, userID, tokenID) }
 		if _, err := converge(ctx, r.client, tokenID, nil, send, func(d *graph.Device) bool {
 			return holdingOf(d, userID) != tokenHeld || d.Status != graph.StatusActivated
 		}, resendIfUnknown(send)); err != nil {
-			addAssignmentError(&resp.Diagnostics, summary, fmt.Sprintf("deactivate token %s for user %s", tokenID, userID), err)
+			addAssignmentError(&resp.Diagnostics, summary, fmt.Sprintf("deactivate token %s for user %s", tokenID, who), err)
 			return
 		}
 		plan.Status = types.StringValue(graph.StatusAssigned)
@@ -457,12 +466,13 @@ func (r *hardwareTokenAssignmentResource) Delete(ctx context.Context, req resour
 	ctx, cancel := withTimeout(ctx, state.Timeouts.Delete, defaultDeleteTimeout, &resp.Diagnostics)
 	defer cancel()
 	userID, tokenID := state.UserID.ValueString(), state.TokenID.ValueString()
+	who := userText(state.UserPrincipalName.ValueString(), userID)
 	// Whatever Graph answers, the token as Graph then shows it says whether the user still holds it.
 	send := func() error { return r.client.UnassignDevice(ctx, userID, tokenID) }
 	released := func(d *graph.Device) bool { return holdingOf(d, userID) != tokenHeld }
 	if _, err := converge(ctx, r.client, tokenID, nil, send, released, resendIfUnknown(send)); err != nil {
 		addGraphError(&resp.Diagnostics, "Unable to Delete Hardware Token Assignment",
-			fmt.Sprintf("unassign hardware OATH token %s from user %s", tokenID, userID), permUserMethods, err)
+			fmt.Sprintf("unassign hardware OATH token %s from user %s", tokenID, who), permUserMethods, err)
 		return
 	}
 	// Terraform is told the assignment is gone once Graph shows it: the token's own destroy (or a new assignment)
@@ -470,7 +480,7 @@ func (r *hardwareTokenAssignmentResource) Delete(ctx context.Context, req resour
 	if err := confirm(ctx, tokenGoneOr(ctx, r.client, tokenID, released)); err != nil {
 		addGraphError(&resp.Diagnostics, "Unable to Delete Hardware Token Assignment",
 			fmt.Sprintf("unassign hardware OATH token %s from user %s and wait until Graph shows it unassigned (raise timeouts.delete "+
-				"if Graph is slow)", tokenID, userID), permInventoryRead, err)
+				"if Graph is slow)", tokenID, who), permInventoryRead, err)
 	}
 }
 
@@ -498,7 +508,7 @@ func (r *hardwareTokenAssignmentResource) ImportState(ctx context.Context, req r
 	if device.AssignedTo == nil || !strings.EqualFold(device.AssignedTo.ID, user.ID) {
 		holder := "nobody"
 		if device.AssignedTo != nil {
-			holder = "user " + device.AssignedTo.ID
+			holder = "user " + userLabel(ctx, r.client, device.AssignedTo.ID)
 		}
 		resp.Diagnostics.AddError(summary, fmt.Sprintf("Token %s (serial %s) is not assigned to user %s (%s); it is assigned to %s. "+
 			"Import the assignment with the id of the user who holds the token.", device.ID, device.SerialNumber, user.UserPrincipalName, user.ID, holder))
@@ -521,6 +531,7 @@ func (r *hardwareTokenAssignmentResource) ImportState(ctx context.Context, req r
 	}
 	setFromDevice(&state, device)
 	state.Activate = types.BoolValue(state.Status.ValueString() == graph.StatusActivated)
+	state.Deactivate = types.BoolValue(false)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
@@ -537,7 +548,12 @@ func (r *hardwareTokenAssignmentResource) assignableUser(ctx context.Context, di
 		return nil
 	case strings.EqualFold(user.UserType, "Guest"):
 		diags.AddAttributeError(attr, summary, fmt.Sprintf("User %q is a guest. Microsoft Entra ID cannot assign hardware OATH tokens "+
-			"to guest users; assign the token to a member account (in the guest's home tenant, for example).", ref))
+			"to guest users; assign the token to a member account (in the guest's home tenant, for example).", userText(user.UserPrincipalName, ref)))
+		return nil
+	case user.AccountDisabled:
+		diags.AddAttributeError(attr, summary, fmt.Sprintf("User %q is disabled (accountEnabled is false in Microsoft Entra ID), so "+
+			"they could not sign in with the token. Enable the account first, or check %s: it may name the wrong user.",
+			userText(user.UserPrincipalName, ref), attr))
 		return nil
 	}
 	return user

@@ -205,21 +205,7 @@ func TestAccHardwareTokenAssignment_importThenManage(t *testing.T) {
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             testAccCheckTokenReturned(token.ID),
 		Steps: []acc.TestStep{
-			{
-				PreConfig: func() {
-					if err := testEmulator.Assign(token.ID, user.ID); err != nil {
-						t.Fatal(err)
-					}
-					if err := testEmulator.Activate(token.ID); err != nil {
-						t.Fatal(err)
-					}
-				},
-				Config:             config,
-				ResourceName:       testAccAssignment,
-				ImportState:        true,
-				ImportStateId:      user.UserPrincipalName + "/" + token.ID,
-				ImportStatePersist: true,
-			},
+			testAccImportActivatedStep(t, token, user, config),
 			{
 				Config: config,
 				ConfigPlanChecks: acc.ConfigPlanChecks{
@@ -232,6 +218,22 @@ func TestAccHardwareTokenAssignment_importThenManage(t *testing.T) {
 			},
 		},
 	})
+}
+
+// testAccImportActivatedStep assigns and activates token for user in the emulator, then imports the assignment
+// (by user principal name) into testAccAssignment, configured by config.
+func testAccImportActivatedStep(t *testing.T, token emulator.Device, user emulator.User, config string) acc.TestStep {
+	return acc.TestStep{
+		PreConfig: func() {
+			must(t, testEmulator.Assign(token.ID, user.ID))
+			must(t, testEmulator.Activate(token.ID))
+		},
+		Config:             config,
+		ResourceName:       testAccAssignment,
+		ImportState:        true,
+		ImportStateId:      user.UserPrincipalName + "/" + token.ID,
+		ImportStatePersist: true,
+	}
 }
 
 func TestAccHardwareTokenAssignment_assignOnlyByUserID(t *testing.T) {
@@ -267,8 +269,8 @@ func TestAccHardwareTokenAssignment_assignOnlyByUserID(t *testing.T) {
 				Check: testAccCheckToken(token.ID, emulator.StatusActivated, user.ID),
 			},
 			{
-				// activate = false on an activated token deactivates it; the token stays assigned.
-				Config: testAccAssignmentConfig(token.ID, "user_id", user.ID, fmt.Sprintf("secret_key = %q\n  activate = false", seed)),
+				// deactivate = true on an activated token deactivates it; the token stays assigned.
+				Config: testAccAssignmentConfig(token.ID, "user_id", user.ID, fmt.Sprintf("secret_key = %q\n  activate = false\n  deactivate = true", seed)),
 				ConfigPlanChecks: acc.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{
 						plancheck.ExpectResourceAction(testAccAssignment, plancheck.ResourceActionUpdate),
@@ -544,8 +546,9 @@ func TestAccHardwareTokenAssignment_tokenHeldByOtherUser(t *testing.T) {
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []acc.TestStep{
 			{
-				Config:      testAccAssignmentConfig(token.ID, "user_id", user.ID, "activate = false"),
-				ExpectError: testAccErrorPattern(`already assigned to user ` + other.ID),
+				Config: testAccAssignmentConfig(token.ID, "user_id", user.ID, "activate = false"),
+				// The holder is named by user principal name (issue 12 §3), with the object id.
+				ExpectError: testAccErrorPattern(`already assigned to user ` + regexp.QuoteMeta(other.UserPrincipalName) + ` \(` + other.ID + `\)`),
 			},
 		},
 	})

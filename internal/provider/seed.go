@@ -16,7 +16,7 @@ import (
 )
 
 // Seed attributes shared by every resource that hands Graph a token seed: a plain (state-stored) one and a
-// write-only one for Terraform 1.11 and later. Exactly one of them is set.
+// write-only one for Terraform 1.11 and later. At most one of them is set.
 const (
 	attrSecretKey   = "secret_key"
 	attrSecretKeyWO = "secret_key_wo"
@@ -24,7 +24,7 @@ const (
 
 var (
 	_ validator.String         = base32SeedValidator{}
-	_ resource.ConfigValidator = seedSourceValidator{}
+	_ resource.ConfigValidator = seedConflictValidator{}
 )
 
 // base32SeedValidator accepts what totp.NormalizeBase32 accepts. Its diagnostics never contain the value.
@@ -59,29 +59,22 @@ func seedErrorDetail(p path.Path, err error) string {
 	return detail
 }
 
-// seedSourceValidator requires exactly one of secret_key and secret_key_wo. It reads the configuration because a
-// write-only value is always null in the plan.
-type seedSourceValidator struct{}
+// seedConflictValidator refuses secret_key together with secret_key_wo. Whether a seed is needed at all depends on
+// the plan (see plan_seed.go), so it is not required here. It reads the configuration because a write-only value is
+// always null in the plan.
+type seedConflictValidator struct{}
 
-func (seedSourceValidator) Description(context.Context) string {
-	return fmt.Sprintf("exactly one of %s and %s must be set", attrSecretKey, attrSecretKeyWO)
+func (seedConflictValidator) Description(context.Context) string {
+	return fmt.Sprintf("at most one of %s and %s may be set", attrSecretKey, attrSecretKeyWO)
 }
 
-func (v seedSourceValidator) MarkdownDescription(ctx context.Context) string {
+func (v seedConflictValidator) MarkdownDescription(ctx context.Context) string {
 	return v.Description(ctx)
 }
 
-func (seedSourceValidator) ValidateResource(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+func (seedConflictValidator) ValidateResource(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
 	plain, writeOnly := configSeeds(ctx, req.Config, &resp.Diagnostics)
-	if resp.Diagnostics.HasError() || plain.IsUnknown() || writeOnly.IsUnknown() {
-		return
-	}
-	switch {
-	case plain.IsNull() && writeOnly.IsNull():
-		resp.Diagnostics.AddAttributeError(path.Root(attrSecretKey), "Missing Hardware Token Seed",
-			fmt.Sprintf("Microsoft Graph needs the token's seed when it creates the token. Set %s, or %s (Terraform 1.11 and later) "+
-				"to keep the seed out of the plan and state.", attrSecretKey, attrSecretKeyWO))
-	case !plain.IsNull() && !writeOnly.IsNull():
+	if !resp.Diagnostics.HasError() && !plain.IsNull() && !writeOnly.IsNull() {
 		resp.Diagnostics.AddAttributeError(path.Root(attrSecretKeyWO), "Conflicting Hardware Token Seeds",
 			fmt.Sprintf("Both %s and %s are set; a token has one seed. Remove one of them.", attrSecretKey, attrSecretKeyWO))
 	}
@@ -108,7 +101,9 @@ func configuredSeed(ctx context.Context, config tfsdk.Config, diags *diag.Diagno
 	}
 	if v.IsNull() || v.IsUnknown() {
 		diags.AddAttributeError(p, "Missing Hardware Token Seed",
-			fmt.Sprintf("The provider needs the token's seed, but neither %s nor %s has a known value.", attrSecretKey, attrSecretKeyWO))
+			fmt.Sprintf("Microsoft Graph needs the token's seed for this change (to create the token, or to activate it for its "+
+				"user), but neither %s nor %s is set in the configuration. Set one of them for this apply; a plan that creates and "+
+				"activates nothing needs no seed.", attrSecretKey, attrSecretKeyWO))
 		return ""
 	}
 	seed, err := totp.NormalizeBase32(v.ValueString())

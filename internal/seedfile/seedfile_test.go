@@ -226,17 +226,17 @@ func TestParseSizeLimits(t *testing.T) {
 		fmt.Fprintf(&b, "%d,%s\n", i, seedB32)
 	}
 	rows := b.String()
-	if _, err := Parse(rows[:strings.LastIndex(rows[:len(rows)-1], "\n")+1], EncodingBase32); err != nil {
+	if _, err := Parse(rows[:strings.LastIndex(rows[:len(rows)-1], "\n")+1], Options{Encoding: EncodingBase32}); err != nil {
 		t.Fatalf("%d rows: %v", MaxRows, err)
 	}
-	_, err := Parse(rows, EncodingBase32)
+	_, err := Parse(rows, Options{Encoding: EncodingBase32})
 	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("line %d: the file has more than 200000 token rows", MaxRows+2)) ||
 		!strings.Contains(err.Error(), "Split the file") {
 		t.Fatalf("%d rows: %v", MaxRows+1, err)
 	}
 
 	big := "serial number,secret key\n1," + seedB32 + "\n" + strings.Repeat(" ", MaxBytes)
-	if _, err := Parse(big, EncodingBase32); err == nil || !strings.Contains(err.Error(), "more than 64 MiB") ||
+	if _, err := Parse(big, Options{Encoding: EncodingBase32}); err == nil || !strings.Contains(err.Error(), "more than 64 MiB") ||
 		!strings.Contains(err.Error(), "Split the file") {
 		t.Fatalf("%d bytes: %v", len(big), err)
 	}
