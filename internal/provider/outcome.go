@@ -128,11 +128,7 @@ func errTokenGone(err error) error {
 
 // errHeldByOther names the user who holds the token, by user principal name when Graph knows it.
 func errHeldByOther(ctx context.Context, client graph.API, d *graph.Device, err error) error {
-	holder := d.AssignedTo.ID
-	if u, uerr := client.GetUser(ctx, holder); uerr == nil && u.UserPrincipalName != "" {
-		holder = fmt.Sprintf("%s (%s)", u.UserPrincipalName, u.ID)
-	}
-	return &outcomeError{problem: fmt.Sprintf("the token is assigned to user %s", holder),
+	return &outcomeError{problem: fmt.Sprintf("the token is assigned to user %s", userLabel(ctx, client, d.AssignedTo.ID)),
 		advice: "A token can be assigned to only one user: unassign it from that user first, or assign another token.", err: err}
 }
 
