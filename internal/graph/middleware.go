@@ -68,16 +68,20 @@ func (h retryHandler) Intercept(p khttp.Pipeline, i int, req *http.Request) (*ht
 	if !ok {
 		deadline = time.Now().Add(maxThrottleWait)
 	}
-	retries := 0 // retries of answers other than throttling
+	retries := 0            // retries of answers other than throttling
+	var last *http.Response // Graph's latest answer worth retrying, kept in memory
 	for attempt := 1; ; attempt++ {
 		if err := h.gate.wait(ctx); err != nil {
-			return nil, err
+			return lastOr(ctx, last, nil, err)
 		}
 		try := withBody(req.Clone(ctx), body)
 		if attempt > 1 {
 			try.Header.Set(retryAttemptHeader, strconv.Itoa(attempt-1))
 		}
 		resp, err := p.Next(try, i)
+		if err != nil && ctx.Err() != nil {
+			return lastOr(ctx, last, resp, err) // the deadline cut this attempt short: Graph's last answer says why
+		}
 		kind := retryKind(req, resp, err)
 		if kind == retryOther {
 			retries++
@@ -86,27 +90,52 @@ func (h retryHandler) Intercept(p khttp.Pipeline, i int, req *http.Request) (*ht
 			}
 		}
 		if kind == retryNone || ctx.Err() != nil {
-			return resp, err
+			return keepBody(resp), err
 		}
 		delay, ok := retryAfter(headerOf(resp))
 		if !ok {
 			delay = backoff(attempt)
 		}
 		if time.Until(deadline) <= delay {
-			return resp, err // Graph's own answer explains the failure better than a wait cut short
+			return keepBody(resp), err // Graph's own answer explains the failure better than a wait cut short
 		}
 		if resp != nil {
-			_, _ = io.Copy(io.Discard, resp.Body)
-			_ = resp.Body.Close()
+			last = keepBody(resp)
 		}
 		if kind == retryThrottled {
 			h.gate.closeFor(delay) // this call and every other one wait at the gate
 			continue
 		}
 		if err := sleep(ctx, delay); err != nil {
-			return nil, err
+			return lastOr(ctx, last, nil, err)
 		}
 	}
+}
+
+// lastOr hands back Graph's last answer, when there was one, instead of a failure of the caller's deadline.
+func lastOr(ctx context.Context, last, resp *http.Response, err error) (*http.Response, error) {
+	if last != nil {
+		if ex, ok := ctx.Value(exchangeKey{}).(*exchange); ok {
+			ex.status, ex.requestID = last.StatusCode, last.Header.Get("request-id")
+		}
+		return last, nil
+	}
+	return resp, err
+}
+
+// maxKeptBody bounds how much of an answer is kept in memory; Graph's error bodies are a few hundred bytes.
+const maxKeptBody = 1 << 20
+
+// keepBody reads an error answer's body at once, so Graph's code and message survive the deadline expiring
+// before kiota reads them.
+func keepBody(resp *http.Response) *http.Response {
+	if resp == nil || resp.StatusCode < http.StatusBadRequest {
+		return resp
+	}
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxKeptBody))
+	_ = resp.Body.Close()
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	return resp
 }
 
 type retryClass int
