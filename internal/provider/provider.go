@@ -390,6 +390,7 @@ func (p *entraOATHProvider) Resources(_ context.Context) []func() resource.Resou
 		NewHardwareOATHPolicyResource,
 		NewHardwareTokenResource,
 		NewHardwareTokenAssignmentResource,
+		NewHardwareTokenFleetResource,
 	}
 }
 

@@ -1,0 +1,361 @@
+package provider
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	acc "github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+	"github.com/hashicorp/terraform-plugin-testing/tfversion"
+
+	"github.com/entraoath/terraform-provider-entraoath/internal/emulator"
+)
+
+const testAccFleetAddr = "entraoath_hardware_token_fleet.test"
+
+// fleetEntry is one token of a test fleet: its user ("" for none) and seed.
+type fleetEntry struct {
+	upn, seed string
+	activate  *bool
+}
+
+// testAccTokenFleetConfig writes a fleet of entries keyed by serial number, seeds in seedsAttr (secret_keys or
+// secret_keys_wo; "" for none).
+func testAccTokenFleetConfig(entries map[string]fleetEntry, seedsAttr string) string {
+	serials := make([]string, 0, len(entries))
+	for s := range entries {
+		serials = append(serials, s)
+	}
+	sort.Strings(serials)
+	var tokens, seeds strings.Builder
+	for _, s := range serials {
+		e := entries[s]
+		fmt.Fprintf(&tokens, "    %q = { manufacturer = \"Token2\", model = \"C302-i\"", s)
+		if e.upn != "" {
+			fmt.Fprintf(&tokens, ", user_principal_name = %q", e.upn)
+		}
+		if e.activate != nil {
+			fmt.Fprintf(&tokens, ", activate = %t", *e.activate)
+		}
+		tokens.WriteString(" }\n")
+		fmt.Fprintf(&seeds, "    %q = %q\n", s, e.seed)
+	}
+	seedBlock := ""
+	if seedsAttr != "" {
+		seedBlock = fmt.Sprintf("  %s = {\n%s  }\n", seedsAttr, seeds.String())
+	}
+	return fmt.Sprintf("resource \"entraoath_hardware_token_fleet\" \"test\" {\n  tokens = {\n%s  }\n%s}\n", tokens.String(), seedBlock)
+}
+
+// testAccTokenFleetSerials returns n fresh serial numbers.
+func testAccTokenFleetSerials(t *testing.T, n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = testAccName(t)
+	}
+	return out
+}
+
+// testAccCheckSerial asserts the emulator's one token with serial: its status and holder ("" for nobody).
+func testAccCheckSerial(serial, status, holder string) acc.TestCheckFunc {
+	return func(*terraform.State) error {
+		found := testEmulator.DevicesBySerial(serial)
+		if len(found) != 1 {
+			return fmt.Errorf("serial %s: %d tokens in the emulator, want 1", serial, len(found))
+		}
+		return testAccCheckToken(found[0].ID, status, holder)(nil)
+	}
+}
+
+// testAccCheckSerialsGone asserts that the emulator holds no token with any of serials.
+func testAccCheckSerialsGone(serials ...string) acc.TestCheckFunc {
+	return func(*terraform.State) error {
+		for _, s := range serials {
+			if n := len(testEmulator.DevicesBySerial(s)); n != 0 {
+				return fmt.Errorf("serial %s: %d tokens left in the emulator", s, n)
+			}
+		}
+		return nil
+	}
+}
+
+func fleetStatus(serial string) tfjsonpath.Path {
+	return tfjsonpath.New("tokens").AtMapKey(serial).AtMapKey("status")
+}
+
+// One fleet creates, assigns and activates its tokens; drift of two entries shows as changes of those entries only
+// (an in-place update of the fleet) and the apply repairs them; a removed entry's token is unassigned and deleted.
+func TestAccHardwareTokenFleet_lifecycle(t *testing.T) {
+	amy, ben := testAccUser(t), testAccUser(t)
+	s := testAccTokenFleetSerials(t, 3)
+	entries := map[string]fleetEntry{
+		s[0]: {upn: amy.UserPrincipalName, seed: testAccSeed()},
+		s[1]: {upn: ben.UserPrincipalName, seed: testAccSeed()},
+		s[2]: {seed: testAccSeed()},
+	}
+	withoutLast := map[string]fleetEntry{s[0]: entries[s[0]], s[1]: entries[s[1]]}
+	acc.ParallelTest(t, acc.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             testAccCheckSerialsGone(s...),
+		Steps: []acc.TestStep{
+			{
+				Config: testAccTokenFleetConfig(entries, "secret_keys"),
+				Check: acc.ComposeAggregateTestCheckFunc(
+					testAccCheckSerial(s[0], emulator.StatusActivated, amy.ID),
+					testAccCheckSerial(s[1], emulator.StatusActivated, ben.ID),
+					testAccCheckSerial(s[2], emulator.StatusAvailable, ""),
+				),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(testAccFleetAddr, fleetStatus(s[0]), knownvalue.StringExact("activated")),
+					statecheck.ExpectKnownValue(testAccFleetAddr, tfjsonpath.New("tokens").AtMapKey(s[0]).AtMapKey("user_id"), knownvalue.StringExact(amy.ID)),
+					statecheck.ExpectKnownValue(testAccFleetAddr, fleetStatus(s[2]), knownvalue.StringExact("available")),
+				},
+			},
+			{
+				// Out of band: s[0] deactivated, s[1] unassigned.
+				PreConfig: func() {
+					must(t, testEmulator.Deactivate(testEmulator.DevicesBySerial(s[0])[0].ID))
+					must(t, testEmulator.Unassign(testEmulator.DevicesBySerial(s[1])[0].ID))
+				},
+				Config: testAccTokenFleetConfig(entries, "secret_keys"),
+				ConfigPlanChecks: acc.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(testAccFleetAddr, plancheck.ResourceActionUpdate),
+					plancheck.ExpectKnownValue(testAccFleetAddr, fleetStatus(s[0]), knownvalue.StringExact("activated")),
+					plancheck.ExpectKnownValue(testAccFleetAddr, fleetStatus(s[1]), knownvalue.StringExact("activated")),
+				}},
+				Check: acc.ComposeAggregateTestCheckFunc(
+					testAccCheckSerial(s[0], emulator.StatusActivated, amy.ID),
+					testAccCheckSerial(s[1], emulator.StatusActivated, ben.ID),
+				),
+			},
+			{
+				// Once the tokens exist and are activated, no seed is needed.
+				Config:            testAccTokenFleetConfig(entries, ""),
+				ConfigPlanChecks:  acc.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+				ConfigStateChecks: []statecheck.StateCheck{statecheck.ExpectKnownValue(testAccFleetAddr, fleetStatus(s[1]), knownvalue.StringExact("activated"))},
+			},
+			{
+				Config: testAccTokenFleetConfig(withoutLast, ""),
+				ConfigPlanChecks: acc.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(testAccFleetAddr, plancheck.ResourceActionUpdate),
+				}},
+				Check: testAccCheckSerialsGone(s[2]),
+			},
+		},
+	})
+}
+
+// A token reassigned to someone else out of band is planned back to its configured user, without replacing
+// anything, and the write-only seeds work like the stored ones.
+func TestAccHardwareTokenFleet_reassignedWriteOnly(t *testing.T) {
+	amy, eve := testAccUser(t), testAccUser(t)
+	s := testAccTokenFleetSerials(t, 2)
+	entries := map[string]fleetEntry{
+		s[0]: {upn: amy.UserPrincipalName, seed: testAccSeed()},
+		s[1]: {upn: amy.UserPrincipalName, seed: testAccSeed(), activate: new(false)},
+	}
+	acc.ParallelTest(t, acc.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_11_0)},
+		CheckDestroy:             testAccCheckSerialsGone(s...),
+		Steps: []acc.TestStep{
+			{
+				Config: testAccTokenFleetConfig(entries, "secret_keys_wo"),
+				Check: acc.ComposeAggregateTestCheckFunc(
+					testAccCheckSerial(s[0], emulator.StatusActivated, amy.ID),
+					testAccCheckSerial(s[1], emulator.StatusAssigned, amy.ID),
+				),
+			},
+			{
+				PreConfig: func() {
+					id := testEmulator.DevicesBySerial(s[0])[0].ID
+					must(t, testEmulator.Unassign(id))
+					must(t, testEmulator.Assign(id, eve.ID))
+				},
+				Config: testAccTokenFleetConfig(entries, "secret_keys_wo"),
+				ConfigPlanChecks: acc.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(testAccFleetAddr, plancheck.ResourceActionUpdate),
+					plancheck.ExpectUnknownValue(testAccFleetAddr, tfjsonpath.New("tokens").AtMapKey(s[0]).AtMapKey("user_id")),
+				}},
+				Check: testAccCheckSerial(s[0], emulator.StatusActivated, amy.ID),
+			},
+		},
+	})
+}
+
+// When some tokens fail, the state records what exists and the fleet is never tainted: the create reports the
+// failed serial as a warning, later applies as an error (non-zero exit), every plan is an in-place update, and the
+// apply after the cause is fixed does only what is left.
+func TestAccHardwareTokenFleet_partialFailure(t *testing.T) {
+	amy := testAccUser(t)
+	late := testAccName(t) + "@contoso.example" // does not exist until the last step
+	s := testAccTokenFleetSerials(t, 3)
+	entries := map[string]fleetEntry{
+		s[0]: {upn: amy.UserPrincipalName, seed: testAccSeed()},
+		s[1]: {upn: late, seed: testAccSeed()},
+		s[2]: {seed: testAccSeed()},
+	}
+	notReplaced := acc.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(testAccFleetAddr, plancheck.ResourceActionUpdate)}}
+	acc.ParallelTest(t, acc.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             testAccCheckSerialsGone(s...),
+		Steps: []acc.TestStep{
+			{
+				Config:             testAccTokenFleetConfig(entries, "secret_keys"),
+				ExpectNonEmptyPlan: true, // the failed entry is still to do
+				Check: acc.ComposeAggregateTestCheckFunc(
+					testAccCheckSerial(s[0], emulator.StatusActivated, amy.ID),
+					testAccCheckSerial(s[1], emulator.StatusAvailable, ""), // created, not assigned
+					testAccCheckSerial(s[2], emulator.StatusAvailable, ""),
+				),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(testAccFleetAddr, fleetStatus(s[1]), knownvalue.StringExact("available")),
+				},
+			},
+			{
+				Config:           testAccTokenFleetConfig(entries, "secret_keys"),
+				ConfigPlanChecks: notReplaced,
+				ExpectError:      testAccErrorPattern(regexp.QuoteMeta(s[1]) + `.*user "` + regexp.QuoteMeta(late) + `" was not found`),
+			},
+			{
+				PreConfig:        func() { testEmulator.AddUser(emulator.User{UserPrincipalName: late, DisplayName: late}) },
+				Config:           testAccTokenFleetConfig(entries, "secret_keys"),
+				ConfigPlanChecks: notReplaced,
+				Check: acc.ComposeAggregateTestCheckFunc(
+					testAccCheckSerial(s[0], emulator.StatusActivated, amy.ID),
+					func(*terraform.State) error {
+						u, _ := testEmulator.User(late)
+						return testAccCheckSerial(s[1], emulator.StatusActivated, u.ID)(nil)
+					},
+				),
+			},
+		},
+	})
+}
+
+// Existing tokens (uploaded and assigned in the portal) are imported by their serial numbers or by a filter,
+// with no Graph write: the plan after the import is empty.
+func TestAccHardwareTokenFleet_import(t *testing.T) {
+	amy := testAccUser(t)
+	model := "M" + testAccName(t)
+	var serials []string
+	entries := map[string]fleetEntry{}
+	for i := range 3 {
+		d, err := testEmulator.AddDevice(emulator.Device{SerialNumber: testAccName(t), Manufacturer: "Token2", Model: model,
+			SecretKey: testAccSeed(), TimeIntervalInSeconds: 30})
+		must(t, err)
+		serials = append(serials, d.SerialNumber)
+		e := fleetEntry{}
+		if i < 2 {
+			must(t, testEmulator.Assign(d.ID, amy.ID))
+			must(t, testEmulator.Activate(d.ID))
+			e.upn = amy.UserPrincipalName
+		}
+		entries[d.SerialNumber] = e
+	}
+	config := strings.Replace(testAccTokenFleetConfig(entries, ""), `"C302-i"`, fmt.Sprintf("%q", model), -1)
+	acc.ParallelTest(t, acc.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_5_0)},
+		CheckDestroy:             testAccCheckSerialsGone(serials...),
+		Steps: []acc.TestStep{
+			{
+				// By filter: every token of the model.
+				Config: config + fmt.Sprintf("import {\n  to = %s\n  id = \"manufacturer=Token2,model=%s\"\n}\n", testAccFleetAddr, model),
+				ConfigPlanChecks: acc.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(testAccFleetAddr, plancheck.ResourceActionNoop),
+				}},
+				Check: acc.ComposeAggregateTestCheckFunc(
+					testAccCheckSerial(serials[0], emulator.StatusActivated, amy.ID),
+					testAccCheckSerial(serials[2], emulator.StatusAvailable, ""),
+				),
+			},
+			{
+				ResourceName:      testAccFleetAddr,
+				ImportState:       true,
+				ImportStateId:     strings.Join(serials, ","),
+				ImportStateVerify: true,
+				// The configuration's seeds and write-only attributes are not read back from Graph.
+				ImportStateVerifyIgnore:              []string{"secret_keys"},
+				ImportStateVerifyIdentifierAttribute: "concurrency",
+				Config:                               config,
+			},
+		},
+	})
+}
+
+// Tokens managed by per-token resources move into a fleet with removed blocks and an import block: no token is
+// destroyed, created or written, and the plan after the move is empty.
+func TestAccHardwareTokenFleet_fromPerTokenResources(t *testing.T) {
+	amy := testAccUser(t)
+	serial, seed := testAccName(t), testAccSeed()
+	perToken := fmt.Sprintf(`
+resource "entraoath_hardware_token" "a" {
+  serial_number = %[1]q
+  manufacturer  = "Token2"
+  model         = "C302-i"
+  secret_key    = %[2]q
+}
+
+resource "entraoath_hardware_token_assignment" "a" {
+  token_id            = entraoath_hardware_token.a.id
+  user_principal_name = %[3]q
+  secret_key          = %[2]q
+}
+`, serial, seed, amy.UserPrincipalName)
+	moved := testAccTokenFleetConfig(map[string]fleetEntry{serial: {upn: amy.UserPrincipalName}}, "") + fmt.Sprintf(`
+removed {
+  from = entraoath_hardware_token_assignment.a
+  lifecycle {
+    destroy = false
+  }
+}
+
+removed {
+  from = entraoath_hardware_token.a
+  lifecycle {
+    destroy = false
+  }
+}
+
+import {
+  to = %s
+  id = %q
+}
+`, testAccFleetAddr, serial)
+	var tokenID string
+	acc.ParallelTest(t, acc.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_7_0)},
+		CheckDestroy:             testAccCheckSerialsGone(serial),
+		Steps: []acc.TestStep{
+			{
+				Config: perToken,
+				Check: func(*terraform.State) error {
+					tokenID = testEmulator.DevicesBySerial(serial)[0].ID
+					return testAccCheckToken(tokenID, emulator.StatusActivated, amy.ID)(nil)
+				},
+			},
+			{
+				Config: moved,
+				ConfigPlanChecks: acc.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(testAccFleetAddr, plancheck.ResourceActionNoop),
+				}},
+				// The same token, still activated for its user: nothing was destroyed or created.
+				Check: func(*terraform.State) error { return testAccCheckToken(tokenID, emulator.StatusActivated, amy.ID)(nil) },
+			},
+		},
+	})
+}
