@@ -1,5 +1,9 @@
 // Command bench measures the provider at fleet scale against the Graph emulator; `make bench` runs it.
 //
+// It runs the per-token resources (and their terraform_data baseline) at BENCH_TOKENS, then one
+// entraoath_hardware_token_fleet at BENCH_TOKENS (side by side, with the ratios), at BENCH_FLEET_LARGE (default
+// 10000; 0 skips it) and at BENCH_TOKENS under the reliability suite's fault mix.
+//
 // Environment: BENCH_TOKENS (default 1000), BENCH_LATENCY_MS (default 100), BENCH_PLAN_ROUNDS (how many times each
 // configuration's no-change plan runs, alternating; default 3), BENCH_OUTPUT (the JSON figures,
 // default .bench/bench-results.json), BENCH_BIN_DIR (prebuilt binaries, e.g. bin after `make build`; default: build
@@ -47,25 +51,64 @@ func run() error {
 			return fmt.Errorf("no Terraform CLI: set TF_ACC_TERRAFORM_PATH")
 		}
 	}
+	largeFleet, err := intEnv("BENCH_FLEET_LARGE", 10000)
+	if err != nil {
+		return err
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	res, err := bench.Run(ctx, bench.Config{
-		Tokens:     tokens,
-		Latency:    time.Duration(latencyMS) * time.Millisecond,
-		PlanRounds: planRounds,
-		Terraform:  terraform,
-		BinDir:     os.Getenv("BENCH_BIN_DIR"),
-		Log:        os.Stderr,
-	})
+	config := func(n int, name string) bench.Config {
+		return bench.Config{
+			Tokens:     n,
+			Latency:    time.Duration(latencyMS) * time.Millisecond,
+			PlanRounds: planRounds,
+			Terraform:  terraform,
+			BinDir:     os.Getenv("BENCH_BIN_DIR"),
+			WorkDir:    filepath.Join(".bench", name),
+			Log:        os.Stderr,
+		}
+	}
+	res, err := bench.Run(ctx, config(tokens, "per-token"))
 	if err != nil {
 		return err
 	}
 	res.Print(os.Stdout)
+	missed := len(res.Missed())
+	all := map[string]any{"per_token": res}
+	// The fleet at N (beside the per-token resources), at the large size, and at N under the fault mix.
+	fleet, err := bench.RunFleet(ctx, config(tokens, "fleet"), false)
+	if err != nil {
+		return err
+	}
+	fleet.Print(os.Stdout)
+	verdicts := append(fleet.Missed(), bench.Compare(os.Stdout, res, fleet)...)
+	all["fleet"] = fleet
+	if largeFleet > tokens {
+		large, err := bench.RunFleet(ctx, config(largeFleet, "fleet-large"), false)
+		if err != nil {
+			return err
+		}
+		large.Print(os.Stdout)
+		verdicts = append(append(verdicts, large.Missed()...), bench.Linearity(os.Stdout, fleet, large))
+		all["fleet_large"] = large
+	}
+	faults, err := bench.RunFleet(ctx, config(tokens, "fleet-faults"), true)
+	if err != nil {
+		return err
+	}
+	faults.Print(os.Stdout)
+	verdicts = append(verdicts, faults.Missed()...)
+	all["fleet_faults"] = faults
+	for _, v := range verdicts {
+		if !v.Met {
+			missed++
+		}
+	}
 	output := os.Getenv("BENCH_OUTPUT")
 	if output == "" {
 		output = filepath.Join(".bench", "bench-results.json")
 	}
-	b, err := json.MarshalIndent(res, "", "  ")
+	b, err := json.MarshalIndent(all, "", "  ")
 	if err != nil {
 		return err
 	}
@@ -73,8 +116,8 @@ func run() error {
 		return err
 	}
 	fmt.Printf("figures written to %s\n", output)
-	if missed := res.Missed(); len(missed) > 0 {
-		return fmt.Errorf("%d target(s) missed", len(missed))
+	if missed > 0 {
+		return fmt.Errorf("%d target(s) missed", missed)
 	}
 	return nil
 }

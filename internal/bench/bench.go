@@ -176,7 +176,7 @@ func (b *bench) path(elem ...string) string {
 // prepare builds the binaries when needed and writes the vendor file, both configurations and the CLI
 // configuration.
 func (b *bench) prepare(ctx context.Context) error {
-	for _, dir := range []string{"entraoath", "baseline", "overrides", "stats", "logs"} {
+	for _, dir := range []string{"entraoath", "baseline", "fleet", "overrides", "stats", "logs"} {
 		if err := os.RemoveAll(b.path(dir)); err != nil {
 			return err
 		}
@@ -212,7 +212,7 @@ func (b *bench) prepare(ctx context.Context) error {
 	if err := os.WriteFile(b.path("tokens.csv"), vendorFile(b.cfg.Tokens), 0o600); err != nil {
 		return err
 	}
-	for dir, content := range map[string]string{"entraoath": entraoathConfig, "baseline": baselineConfig} {
+	for dir, content := range map[string]string{"entraoath": entraoathConfig, "baseline": baselineConfig, "fleet": fleetConfig} {
 		if err := os.WriteFile(b.path(dir, "main.tf"), []byte(content), 0o644); err != nil {
 			return err
 		}
@@ -432,6 +432,10 @@ func (b *bench) terraform(ctx context.Context, emu *emulator, config, command st
 		args = append([]string{"plan", "-refresh=true", "-detailed-exitcode"}, args...)
 	case cmdDestroy:
 		args = append([]string{"destroy", "-auto-approve", "-refresh=true"}, args...)
+	case cmdRepairPlan:
+		args = append([]string{"plan", "-refresh=true", "-detailed-exitcode", "-out=" + repairPlanFile}, args...)
+	case cmdRepairApply:
+		args = append(append([]string{"apply", "-auto-approve"}, args...), repairPlanFile)
 	}
 	slug, label := config+"-"+strings.NewReplacer(" ", "-", "(", "", ")", "").Replace(command), command
 	if round > 0 {
@@ -464,10 +468,10 @@ func (b *bench) terraform(ctx context.Context, emu *emulator, config, command st
 	var exit *exec.ExitError
 	switch {
 	case runErr == nil:
-		if strings.HasPrefix(command, cmdPlan) {
+		if strings.HasPrefix(command, cmdPlan) || command == cmdRepairPlan {
 			run.PlanEmpty = new(true)
 		}
-	case errors.As(runErr, &exit) && exit.ExitCode() == 2 && strings.HasPrefix(command, cmdPlan):
+	case errors.As(runErr, &exit) && exit.ExitCode() == 2 && (strings.HasPrefix(command, cmdPlan) || command == cmdRepairPlan):
 		run.PlanEmpty = new(false)
 	default:
 		return nil, fmt.Errorf("bench: terraform %s in %s failed (%v); see %s:\n%s", command, config, runErr, logFile.Name(), tail(logFile.Name(), 30))

@@ -634,7 +634,9 @@ func (r *hardwareTokenFleetResource) wantedUser(ctx context.Context, p fleetToke
 		return nil, nil
 	}
 	user, err := r.client.GetUser(ctx, ref)
-	fail := func(err error) error { return &fleetFailure{attempted: "look up user " + ref, perm: permUserRead, err: err} }
+	fail := func(err error) error {
+		return &fleetFailure{attempted: "look up user " + ref, perm: permUserRead, err: err}
+	}
 	switch {
 	case graph.IsNotFound(err):
 		return nil, fail(fmt.Errorf("user %q was not found in the tenant: check the entry's user_principal_name or user_id", ref))
