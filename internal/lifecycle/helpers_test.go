@@ -36,14 +36,14 @@ const (
 )
 
 // fakeClock is the engine's time in tests: the wall clock shifted by everything slept, so waits cost no real
-// time. nows, when set, answers the next calls of Now instead; onSleep runs at each wait, as Graph catching up.
+// time. nows, when set, answers the next calls of Now instead; onSleep runs at each wait (Graph catching up, say).
 type fakeClock struct {
 	mu      sync.Mutex
 	offset  time.Duration
 	slept   time.Duration
 	sleeps  int
 	nows    []time.Time
-	onSleep func(n int)
+	onSleep func()
 }
 
 func (c *fakeClock) Now() time.Time {
@@ -62,10 +62,10 @@ func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
 	c.offset += d
 	c.slept += d
 	c.sleeps++
-	n, hook := c.sleeps, c.onSleep
+	hook := c.onSleep
 	c.mu.Unlock()
 	if hook != nil {
-		hook(n)
+		hook()
 	}
 	return ctx.Err()
 }
