@@ -45,7 +45,7 @@ func (e *Engine) Assign(ctx context.Context, client graph.API, a Assignment, tok
 	if err != nil {
 		return d, err
 	}
-	return shownAs(token, d, a.UserID, a.Activate), nil
+	return w.shownAs(token, d), nil
 }
 
 // Activate activates token (as read before), which a.UserID holds already, with a code from a.Seed; a code Graph
@@ -60,7 +60,7 @@ func (e *Engine) Activate(ctx context.Context, client graph.API, a Assignment, t
 	if err != nil {
 		return d, err
 	}
-	return shownAs(token, d, a.UserID, true), nil
+	return w.shownAs(token, d), nil
 }
 
 func (e *Engine) verifier(a Assignment, token *graph.Device) (*verifier, error) {
@@ -74,16 +74,16 @@ func (e *Engine) verifier(a Assignment, token *graph.Device) (*verifier, error) 
 	return &verifier{seed: seed, device: token, clock: e.Clock}, nil
 }
 
-// shownAs is the token after a successful assignment: as read when the engine read it (a write Graph applied
+// shownAs is the token after w succeeded: as last read when that read showed it done (a write Graph applied
 // although its answer said otherwise), else as before with the holder and status the write gave it.
-func shownAs(before, read *graph.Device, userID string, activated bool) *graph.Device {
-	if read != nil {
+func (w *assignmentWrite) shownAs(before, read *graph.Device) *graph.Device {
+	if read != nil && w.done(read) {
 		return read
 	}
 	d := *before
-	d.AssignedTo = &graph.Identity{ID: userID}
+	d.AssignedTo = &graph.Identity{ID: w.userID}
 	d.Status = graph.StatusAssigned
-	if activated {
+	if w.code != nil {
 		d.Status = graph.StatusActivated
 	}
 	return &d

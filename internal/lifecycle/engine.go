@@ -27,14 +27,12 @@ func RealClock() Clock { return realClock{} }
 func (realClock) Now() time.Time { return time.Now() }
 
 func (realClock) Sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
 	select {
 	case <-ctx.Done():
 		return ctx.Err()
-	case <-t.C:
-		return nil
+	case <-time.After(d): // collected once fired or dropped (Go 1.23), no Stop needed
 	}
+	return nil
 }
 
 // Level is a log message's severity.

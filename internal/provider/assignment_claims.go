@@ -8,8 +8,6 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
-
-	"github.com/entraoath/terraform-provider-entraoath/internal/graph"
 )
 
 // tokenClaims holds, for one configured provider (one Terraform command), which user each planned assignment
@@ -67,24 +65,4 @@ func (r *hardwareTokenAssignmentResource) claimToken(ctx context.Context, diags 
 			"(serial number %s): this one to %s, and another one to %s. A token can be assigned to only one user, so the "+
 			"apply would unassign one of them or fail. Remove one of the two resources (or point it at another token).",
 			token, serial, cl.label, other.label))
-}
-
-// userLabel names the user with object id id in a message: "<user principal name> (<object id>)", or the object
-// id alone when Graph cannot say.
-func userLabel(ctx context.Context, client graph.API, id string) string {
-	if u, err := client.GetUser(ctx, id); err == nil && u.UserPrincipalName != "" {
-		return userText(u.UserPrincipalName, id)
-	}
-	return id
-}
-
-// userText is "<user principal name> (<object id>)", or whichever of the two is known.
-func userText(upn, id string) string {
-	switch {
-	case upn == "":
-		return id
-	case id == "" || strings.EqualFold(upn, id):
-		return upn
-	}
-	return fmt.Sprintf("%s (%s)", upn, id)
 }

@@ -12,7 +12,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 
 	"github.com/entraoath/terraform-provider-entraoath/internal/emulator"
-	"github.com/entraoath/terraform-provider-entraoath/internal/graph"
 )
 
 // TestAccHardwareToken_serialInInventory: a token uploaded before (portal, script) with the configured serial number
@@ -78,26 +77,5 @@ func TestAccHardwareTokenAssignment_heldByOtherShownLate(t *testing.T) {
 	})
 	if d, _ := testEmulator.Device(token.ID); d.AssignedToID != other.ID {
 		t.Errorf("the token moved to %q", d.AssignedToID)
-	}
-}
-
-// TestChanged: a 404 right after a write is read-after-write lag, not a change (a new token reads as 404 for a while).
-func TestChanged(t *testing.T) {
-	available := &graph.Device{Status: graph.StatusAvailable}
-	held := &graph.Device{Status: graph.StatusAssigned, AssignedTo: &graph.Identity{ID: "u"}}
-	failed := &graph.Device{Status: graph.StatusFailedActivation, AssignedTo: &graph.Identity{ID: "u"}}
-	for _, c := range []struct {
-		name      string
-		before, d *graph.Device
-		want      bool
-	}{
-		{"not shown yet", available, nil, false},
-		{"unchanged", available, available, false},
-		{"assigned", available, held, true},
-		{"activation failed", held, failed, true},
-	} {
-		if got := changed(c.before, c.d); got != c.want {
-			t.Errorf("%s: changed = %v, want %v", c.name, got, c.want)
-		}
 	}
 }

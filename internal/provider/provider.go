@@ -23,6 +23,7 @@ import (
 
 	"github.com/entraoath/terraform-provider-entraoath/internal/credentials"
 	"github.com/entraoath/terraform-provider-entraoath/internal/graph"
+	"github.com/entraoath/terraform-provider-entraoath/internal/lifecycle"
 )
 
 var (
@@ -65,6 +66,7 @@ type providerModel struct {
 // providerData is handed to every resource, data source and ephemeral resource through Configure.
 type providerData struct {
 	client  graph.API
+	engine  *lifecycle.Engine
 	serials *serialClaims
 	claims  *tokenClaims
 }
@@ -366,7 +368,7 @@ func (p *entraOATHProvider) configureClient(req provider.ConfigureRequest, resp 
 	if os.Getenv("ENTRAOATH_SHARED_READS") != "false" {
 		api = graph.NewSharedReads(client)
 	}
-	data := &providerData{client: api, serials: &serialClaims{}, claims: &tokenClaims{}}
+	data := &providerData{client: api, engine: newEngine(), serials: &serialClaims{}, claims: &tokenClaims{}}
 	resp.DataSourceData = data
 	resp.ResourceData = data
 	resp.EphemeralResourceData = data

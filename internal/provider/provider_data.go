@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 
 	"github.com/entraoath/terraform-provider-entraoath/internal/graph"
+	"github.com/entraoath/terraform-provider-entraoath/internal/lifecycle"
 )
 
 // configuredData unwraps the provider data that Configure hands to resources, data sources and ephemeral resources.
@@ -83,8 +84,8 @@ func graphErrorDetail(attempted string, perm permission, err error) string {
 	if perm.globalOnly && ge.Cloud != "" && ge.StatusCode < http.StatusInternalServerError && !graph.IsThrottled(err) {
 		b.WriteString(cloudRefusalDetail(ge.Cloud))
 	}
-	var outcome *outcomeError
-	var rejected *codeRejectedError
+	var outcome *lifecycle.OutcomeError
+	var rejected *lifecycle.CodeRejectedError
 	switch {
 	case graph.IsForbidden(err) && (!errors.As(err, &outcome) && !errors.As(err, &rejected) || deniedAccess(ge)):
 		// A 403 that left the token unchanged may be a refusal of the write rather than a missing permission: only

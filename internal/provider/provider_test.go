@@ -15,7 +15,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 
 	"github.com/entraoath/terraform-provider-entraoath/internal/emulator"
-	"github.com/entraoath/terraform-provider-entraoath/internal/graph"
 )
 
 // testEmulator is the Graph emulator every acceptance test in this package talks to, over HTTPS, through the
@@ -142,13 +141,4 @@ func testAccEmulatorCredential(t *testing.T) *azidentity.ClientSecretCredential 
 		})
 	must(t, err)
 	return cred
-}
-
-// testAccGraphClient is a Graph client signed in to the emulator the way the provider's is, for tests that drive
-// a resource's Graph logic directly.
-func testAccGraphClient(t *testing.T) graph.API {
-	t.Helper()
-	client, err := graph.New(graph.Config{Endpoint: testEmulator.URL(), Credential: testAccEmulatorCredential(t)})
-	must(t, err)
-	return client
 }

@@ -27,6 +27,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/entraoath/terraform-provider-entraoath/internal/graph"
+	"github.com/entraoath/terraform-provider-entraoath/internal/lifecycle"
 )
 
 var (
@@ -41,6 +42,7 @@ func NewHardwareTokenResource() resource.Resource { return &hardwareTokenResourc
 
 type hardwareTokenResource struct {
 	client  graph.API
+	engine  *lifecycle.Engine
 	serials *serialClaims
 }
 
@@ -56,29 +58,6 @@ type tokenAttributes struct {
 	Status           types.String `tfsdk:"status"`
 	AssignedUserID   types.String `tfsdk:"assigned_user_id"`
 	LastUsedDateTime types.String `tfsdk:"last_used_date_time"`
-}
-
-// tokenAttributesFrom maps a Graph device; Graph's empty or absent values become null.
-func tokenAttributesFrom(d *graph.Device) tokenAttributes {
-	a := tokenAttributes{
-		ID:               types.StringValue(d.ID),
-		SerialNumber:     types.StringValue(d.SerialNumber),
-		Manufacturer:     types.StringValue(d.Manufacturer),
-		Model:            types.StringValue(d.Model),
-		DisplayName:      nullIfEmpty(d.DisplayName),
-		TimeInterval:     types.Int64Value(int64(d.TimeIntervalInSeconds)),
-		HashFunction:     types.StringValue(d.HashFunction),
-		Status:           types.StringValue(d.Status),
-		AssignedUserID:   types.StringNull(),
-		LastUsedDateTime: types.StringNull(),
-	}
-	if d.AssignedTo != nil {
-		a.AssignedUserID = nullIfEmpty(d.AssignedTo.ID)
-	}
-	if d.LastUsedDateTime != nil {
-		a.LastUsedDateTime = types.StringValue(d.LastUsedDateTime.UTC().Format(time.RFC3339))
-	}
-	return a
 }
 
 type hardwareTokenModel struct {
@@ -223,39 +202,14 @@ func (r *hardwareTokenResource) Schema(ctx context.Context, _ resource.SchemaReq
 	}
 }
 
-func (r *hardwareTokenResource) ConfigValidators(context.Context) []resource.ConfigValidator {
-	return []resource.ConfigValidator{seedConflictValidator{}}
-}
-
 func (r *hardwareTokenResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
 	if pd := configuredData(req.ProviderData, &resp.Diagnostics); pd != nil {
-		r.client, r.serials = pd.client, pd.serials
+		r.client, r.engine, r.serials = pd.client, pd.engine, pd.serials
 	}
 }
 
-type namedValue struct {
-	name  string
-	value attr.Value
-}
-
-// updatableAttributes are what Graph's PATCH accepts, in the order diagnostics name them.
-func updatableAttributes(a tokenAttributes) []namedValue {
-	return []namedValue{
-		{"display_name", a.DisplayName},
-		{"manufacturer", a.Manufacturer},
-		{"model", a.Model},
-		{"time_interval", a.TimeInterval},
-		{"hash_function", a.HashFunction},
-	}
-}
-
-func sameValues(a, b []namedValue) bool {
-	for i := range a {
-		if !a[i].value.Equal(b[i].value) {
-			return false
-		}
-	}
-	return true
+func (r *hardwareTokenResource) ConfigValidators(context.Context) []resource.ConfigValidator {
+	return []resource.ConfigValidator{seedConflictValidator{}}
 }
 
 // ModifyPlan asks for the seed when the plan creates the token (Terraform plans the create half of a replacement
@@ -340,18 +294,18 @@ func (r *hardwareTokenResource) Create(ctx context.Context, req resource.CreateR
 		TimeIntervalInSeconds: int32(plan.TimeInterval.ValueInt64()),
 		HashFunction:          plan.HashFunction.ValueString(),
 	}
-	d, err := r.createDevice(ctx, want)
-	var taken *serialTakenError
-	var lookup *lookupError
+	d, err := r.engine.CreateToken(ctx, r.client, want)
+	var taken *lifecycle.SerialTakenError
+	var lookup *lifecycle.LookupError
 	switch {
 	case errors.As(err, &taken):
-		resp.Diagnostics.AddAttributeError(path.Root("serial_number"), "Hardware Token Serial Number Already in Use", taken.detail())
+		resp.Diagnostics.AddAttributeError(path.Root("serial_number"), "Hardware Token Serial Number Already in Use", serialTakenDetail(taken))
 		return
 	case errors.As(err, &lookup):
 		addGraphError(&resp.Diagnostics, summary, fmt.Sprintf("add the hardware token with serial number %q to the tenant inventory. "+
 			"Graph did not answer with a success, so the token may have been created, and looking it up by serial number failed "+
 			"too. Before applying again, look for serial number %q in the inventory; if the token is there, import it "+
-			"(terraform import <address> %s)", serial, serial, serial), permInventoryRead, lookup.err)
+			"(terraform import <address> %s)", serial, serial, serial), permInventoryRead, lookup.Err)
 		return
 	case err != nil:
 		addGraphError(&resp.Diagnostics, summary,
@@ -367,153 +321,6 @@ func (r *hardwareTokenResource) Create(ctx context.Context, req resource.CreateR
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
 }
 
-// maxCreateAttempts bounds how often a create whose outcome was unknown is sent again after no token showed up.
-const maxCreateAttempts = 5
-
-// maxRefusalLag bounds how long a create that Graph refused after an earlier attempt waits for the earlier
-// attempt's token to show up (within the create timeout).
-const maxRefusalLag = time.Minute
-
-// inInventory refuses to create a token whose serial number the inventory holds already (uploaded in the admin
-// centre, by a script, or by an apply whose state was lost): the user imports it instead. The check answers from
-// the command's shared listing (a page per 999 tokens for the whole apply); a match is read again, since the listing
-// may predate this apply's own deletes.
-func (r *hardwareTokenResource) inInventory(ctx context.Context, serial string, diags *diag.Diagnostics) {
-	const summary = "Hardware Token Already in the Inventory"
-	listed, err := r.client.DevicesBySerial(ctx, serial)
-	if err != nil {
-		addGraphError(diags, "Unable to Create Hardware Token", fmt.Sprintf("look serial number %q up in the tenant inventory "+
-			"before creating the token (the provider never creates a second token with one serial number)", serial), permInventoryRead, err)
-		return
-	}
-	var found []graph.Device
-	for _, d := range listed {
-		current, err := r.client.GetDevice(graph.WithFreshReads(ctx), d.ID)
-		switch {
-		case graph.IsNotFound(err):
-			continue // deleted since the listing, by this apply's replacement for instance
-		case err != nil:
-			addGraphError(diags, "Unable to Create Hardware Token", fmt.Sprintf("read hardware token %s, which has serial number %q, "+
-				"before creating a token with that serial number", d.ID, serial), permInventoryRead, err)
-			return
-		}
-		if current.SerialNumber == serial {
-			found = append(found, *current)
-		}
-	}
-	if len(found) == 0 {
-		return
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "The tenant inventory already holds a hardware token with serial number %q, uploaded before (in the admin "+
-		"centre, by a script, or by an apply whose state was lost):\n", serial)
-	for _, d := range found {
-		fmt.Fprintf(&b, "\n  - id %s: manufacturer %q, model %q, time interval %d, hash function %s, status %s",
-			d.ID, d.Manufacturer, d.Model, d.TimeIntervalInSeconds, d.HashFunction, d.Status)
-	}
-	b.WriteString("\n\nThe provider does not create a second token with the same serial number. To manage the existing token " +
-		"with this resource, add an import block to the configuration and apply again; replace <name> with this resource's " +
-		"name (the provider does not know its address):\n")
-	for _, d := range found {
-		fmt.Fprintf(&b, "\nimport {\n  to = entraoath_hardware_token.<name>\n  id = %q\n}\n", d.ID)
-	}
-	b.WriteString("\nOtherwise correct serial_number.")
-	diags.AddAttributeError(path.Root("serial_number"), summary, b.String())
-}
-
-// createDevice creates want. Any answer that is not a success may hide a token Graph created: after an unknown
-// outcome (a 5xx, a reset connection) it looks the serial number up before sending the create again, and adopts
-// the token the lost create made instead of creating a second one; after a refusal that follows an earlier attempt
-// (Graph may refuse a second token with the serial number), it waits for the earlier attempt's token to show up.
-func (r *hardwareTokenResource) createDevice(ctx context.Context, want graph.Device) (*graph.Device, error) {
-	for attempt := 1; ; attempt++ {
-		d, err := r.client.CreateDevice(ctx, want, "")
-		var until time.Time
-		switch {
-		case err == nil:
-			return d, nil
-		case graph.IsOutcomeUnknown(err):
-			until = time.Now().Add(consistencyWindow)
-		case attempt > 1 && graph.IsRefused(err):
-			until = time.Now().Add(maxRefusalLag)
-		default:
-			return nil, err
-		}
-		tflog.Warn(ctx, "Creating a hardware token was not answered with a success; looking the token up by serial number",
-			map[string]any{"serial_number": want.SerialNumber, "error": err.Error()})
-		found, ferr := r.findBySerial(ctx, want, until)
-		if ferr != nil || found != nil {
-			return found, ferr
-		}
-		if graph.IsRefused(err) || attempt == maxCreateAttempts {
-			return nil, err
-		}
-	}
-}
-
-// findBySerial looks for a token with want's serial number until one with want's manufacturer, model, time
-// interval and hash function shows up or until passes (the inventory list may not show a new token yet). It returns
-// nil when none shows up, and a *serialTakenError when tokens have the serial number but none is want.
-func (r *hardwareTokenResource) findBySerial(ctx context.Context, want graph.Device, until time.Time) (*graph.Device, error) {
-	var found []graph.Device
-	var match *graph.Device
-	_, err := poll(ctx, until, func() (bool, error) {
-		var err error
-		found, err = r.client.ListDevices(ctx, graph.DeviceFilter{SerialNumber: want.SerialNumber})
-		for i, d := range found {
-			if d.Manufacturer == want.Manufacturer && d.Model == want.Model &&
-				d.TimeIntervalInSeconds == want.TimeIntervalInSeconds && strings.EqualFold(d.HashFunction, want.HashFunction) {
-				match = &found[i]
-			}
-		}
-		return match != nil, err
-	})
-	switch {
-	case err != nil:
-		return nil, &lookupError{err}
-	case match != nil:
-		tflog.Info(ctx, "Adopting the hardware token an earlier attempt created", map[string]any{"id": match.ID, "serial_number": match.SerialNumber})
-		return match, nil
-	case len(found) > 0:
-		return nil, &serialTakenError{want: want, found: found}
-	}
-	return nil, nil
-}
-
-// lookupError is a failed look-up of a create that Graph did not answer with a success.
-type lookupError struct{ err error }
-
-func (e *lookupError) Error() string {
-	return "look up the hardware token by serial number: " + e.err.Error()
-}
-func (e *lookupError) Unwrap() error { return e.err }
-
-// serialTakenError: the inventory holds tokens with the serial number, and none of them is the one to create.
-type serialTakenError struct {
-	want  graph.Device
-	found []graph.Device
-}
-
-func (e *serialTakenError) Error() string {
-	return fmt.Sprintf("%d other hardware tokens have serial number %q", len(e.found), e.want.SerialNumber)
-}
-
-func (e *serialTakenError) detail() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "Graph did not answer creating the hardware token with serial number %q with a success, so the provider looked "+
-		"the serial number up before trying again, and found a different token with it:\n", e.want.SerialNumber)
-	for _, d := range e.found {
-		fmt.Fprintf(&b, "\n  - id %s: manufacturer %q, model %q, time interval %d, hash function %s, status %s",
-			d.ID, d.Manufacturer, d.Model, d.TimeIntervalInSeconds, d.HashFunction, d.Status)
-	}
-	fmt.Fprintf(&b, "\n\nThe configuration says manufacturer %q, model %q, time interval %d, hash function %s. The provider did not "+
-		"create a second token with the same serial number. If the token in the inventory is this one, import it "+
-		"(an import block with to = entraoath_hardware_token.<name> and id = \"<id>\") and align the configuration with it; "+
-		"otherwise correct serial_number.",
-		e.want.Manufacturer, e.want.Model, e.want.TimeIntervalInSeconds, e.want.HashFunction)
-	return b.String()
-}
-
 func (r *hardwareTokenResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state hardwareTokenModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
@@ -524,7 +331,7 @@ func (r *hardwareTokenResource) Read(ctx context.Context, req resource.ReadReque
 	defer cancel()
 	// Right after the provider wrote the token, Graph may still show it as before (or not at all): read again until
 	// the read agrees with the state or the consistency window has passed; only then is a difference drift.
-	d, err := readDevice(ctx, r.client, state.ID.ValueString(), settledBy(ctx, req.Private), func(d *graph.Device) bool {
+	d, err := r.engine.Read(ctx, r.client, state.ID.ValueString(), r.engine.SettledBy(lastWrite(ctx, req.Private)), func(d *graph.Device) bool {
 		return sameValues(updatableAttributes(tokenAttributesFrom(d)), updatableAttributes(state.tokenAttributes))
 	})
 	if err != nil {
@@ -557,11 +364,7 @@ func (r *hardwareTokenResource) Update(ctx context.Context, req resource.UpdateR
 	defer cancel()
 	// A change of the seed attributes alone (after import) needs no call: the plan is simply recorded.
 	if u, changed := deviceUpdate(plan.tokenAttributes, state.tokenAttributes); changed {
-		send := func() error { return r.client.UpdateDevice(ctx, state.ID.ValueString(), u) }
-		want := updatableAttributes(plan.tokenAttributes)
-		if _, err := converge(ctx, r.client, state.ID.ValueString(), nil, send, func(d *graph.Device) bool {
-			return d != nil && sameValues(updatableAttributes(tokenAttributesFrom(d)), want)
-		}, resendIfUnknown(send)); err != nil {
+		if err := r.engine.UpdateToken(ctx, r.client, state.ID.ValueString(), u); err != nil {
 			addGraphError(&resp.Diagnostics, "Unable to Update Hardware Token",
 				fmt.Sprintf("update the hardware token %s (serial number %q) in the tenant inventory. Graph only updates tokens that are not "+
 					"assigned; if it was assigned since the plan, run terraform apply again to plan its replacement",
@@ -573,6 +376,147 @@ func (r *hardwareTokenResource) Update(ctx context.Context, req resource.UpdateR
 	}
 	// Computed attributes kept their state values in the plan: an in-place update leaves them unchanged.
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+}
+
+func (r *hardwareTokenResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	const summary = "Unable to Delete Hardware Token"
+	var state hardwareTokenModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := withTimeout(ctx, state.Timeouts.Delete, defaultDeleteTimeout, &resp.Diagnostics)
+	defer cancel()
+	id := state.ID.ValueString()
+	// The engine unassigns a token Graph shows assigned first, whoever holds it, and returns once Graph no longer
+	// shows the token: a token created again with the same serial number must not meet the old one.
+	err := r.engine.Remove(ctx, r.client, id)
+	var unconfirmed *lifecycle.UnconfirmedError
+	switch {
+	case errors.As(err, &unconfirmed):
+		addGraphError(&resp.Diagnostics, summary, fmt.Sprintf("delete the hardware token %s (serial number %q) and wait until Graph "+
+			"no longer shows it (raise timeouts.delete if Graph is slow)", id, state.SerialNumber.ValueString()), permInventoryRead, unconfirmed.Err)
+	case err != nil:
+		addGraphError(&resp.Diagnostics, summary, describeOutcome(
+			fmt.Sprintf("delete the hardware token %s (serial number %q) from the tenant inventory", id, state.SerialNumber.ValueString()), err),
+			permInventoryWrite, err)
+	}
+}
+
+// ImportState accepts the token's object id, or its serial number when that is unique in the inventory.
+func (r *hardwareTokenResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	id := strings.TrimSpace(req.ID)
+	if !guidPattern.MatchString(id) {
+		id = r.idBySerial(ctx, id, &resp.Diagnostics)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
+}
+
+// tokenAttributesFrom maps a Graph device; Graph's empty or absent values become null.
+func tokenAttributesFrom(d *graph.Device) tokenAttributes {
+	a := tokenAttributes{
+		ID:               types.StringValue(d.ID),
+		SerialNumber:     types.StringValue(d.SerialNumber),
+		Manufacturer:     types.StringValue(d.Manufacturer),
+		Model:            types.StringValue(d.Model),
+		DisplayName:      nullIfEmpty(d.DisplayName),
+		TimeInterval:     types.Int64Value(int64(d.TimeIntervalInSeconds)),
+		HashFunction:     types.StringValue(d.HashFunction),
+		Status:           types.StringValue(d.Status),
+		AssignedUserID:   types.StringNull(),
+		LastUsedDateTime: types.StringNull(),
+	}
+	if d.AssignedTo != nil {
+		a.AssignedUserID = nullIfEmpty(d.AssignedTo.ID)
+	}
+	if d.LastUsedDateTime != nil {
+		a.LastUsedDateTime = types.StringValue(d.LastUsedDateTime.UTC().Format(time.RFC3339))
+	}
+	return a
+}
+
+type namedValue struct {
+	name  string
+	value attr.Value
+}
+
+// updatableAttributes are what Graph's PATCH accepts, in the order diagnostics name them.
+func updatableAttributes(a tokenAttributes) []namedValue {
+	return []namedValue{
+		{"display_name", a.DisplayName},
+		{"manufacturer", a.Manufacturer},
+		{"model", a.Model},
+		{"time_interval", a.TimeInterval},
+		{"hash_function", a.HashFunction},
+	}
+}
+
+func sameValues(a, b []namedValue) bool {
+	for i := range a {
+		if !a[i].value.Equal(b[i].value) {
+			return false
+		}
+	}
+	return true
+}
+
+// inInventory refuses to create a token whose serial number the inventory holds already (uploaded in the admin
+// centre, by a script, or by an apply whose state was lost): the user imports it instead. The engine answers from
+// the command's shared listing (a page per 999 tokens for the whole apply) and reads a match again, since the
+// listing may predate this apply's own deletes.
+func (r *hardwareTokenResource) inInventory(ctx context.Context, serial string, diags *diag.Diagnostics) {
+	found, err := r.engine.InInventory(ctx, r.client, serial)
+	var lookup *lifecycle.LookupError
+	switch {
+	case errors.As(err, &lookup) && lookup.ID != "":
+		addGraphError(diags, "Unable to Create Hardware Token", fmt.Sprintf("read hardware token %s, which has serial number %q, "+
+			"before creating a token with that serial number", lookup.ID, serial), permInventoryRead, lookup.Err)
+		return
+	case err != nil:
+		addGraphError(diags, "Unable to Create Hardware Token", fmt.Sprintf("look serial number %q up in the tenant inventory "+
+			"before creating the token (the provider never creates a second token with one serial number)", serial), permInventoryRead, err)
+		return
+	case len(found) == 0:
+		return
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "The tenant inventory already holds a hardware token with serial number %q, uploaded before (in the admin "+
+		"centre, by a script, or by an apply whose state was lost):\n", serial)
+	writeTokenList(&b, found)
+	b.WriteString("\n\nThe provider does not create a second token with the same serial number. To manage the existing token " +
+		"with this resource, add an import block to the configuration and apply again; replace <name> with this resource's " +
+		"name (the provider does not know its address):\n")
+	for _, d := range found {
+		fmt.Fprintf(&b, "\nimport {\n  to = entraoath_hardware_token.<name>\n  id = %q\n}\n", d.ID)
+	}
+	b.WriteString("\nOtherwise correct serial_number.")
+	diags.AddAttributeError(path.Root("serial_number"), "Hardware Token Already in the Inventory", b.String())
+}
+
+// serialTakenDetail explains a create that Graph did not answer with a success, after which only other tokens
+// with the serial number showed up.
+func serialTakenDetail(e *lifecycle.SerialTakenError) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Graph did not answer creating the hardware token with serial number %q with a success, so the provider looked "+
+		"the serial number up before trying again, and found a different token with it:\n", e.Want.SerialNumber)
+	writeTokenList(&b, e.Found)
+	fmt.Fprintf(&b, "\n\nThe configuration says manufacturer %q, model %q, time interval %d, hash function %s. The provider did not "+
+		"create a second token with the same serial number. If the token in the inventory is this one, import it "+
+		"(an import block with to = entraoath_hardware_token.<name> and id = \"<id>\") and align the configuration with it; "+
+		"otherwise correct serial_number.",
+		e.Want.Manufacturer, e.Want.Model, e.Want.TimeIntervalInSeconds, e.Want.HashFunction)
+	return b.String()
+}
+
+// writeTokenList lists tokens for a message, one per line.
+func writeTokenList(b *strings.Builder, tokens []graph.Device) {
+	for _, d := range tokens {
+		fmt.Fprintf(b, "\n  - id %s: manufacturer %q, model %q, time interval %d, hash function %s, status %s",
+			d.ID, d.Manufacturer, d.Model, d.TimeIntervalInSeconds, d.HashFunction, d.Status)
+	}
 }
 
 // deviceUpdate is the PATCH for the attributes that differ between plan and state.
@@ -600,65 +544,7 @@ func deviceUpdate(plan, state tokenAttributes) (graph.DeviceUpdate, bool) {
 	return u, changed
 }
 
-func (r *hardwareTokenResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	const summary = "Unable to Delete Hardware Token"
-	var state hardwareTokenModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	ctx, cancel := withTimeout(ctx, state.Timeouts.Delete, defaultDeleteTimeout, &resp.Diagnostics)
-	defer cancel()
-	id := state.ID.ValueString()
-	// Deleting first saves a read when the token is unassigned already, as it is once its assignment resource was
-	// destroyed. Graph deletes only unassigned tokens: if the token shows assigned after a failed delete, it is
-	// unassigned first (whoever holds it), then deleted again.
-	send := func() error { return r.client.DeleteDevice(ctx, id) }
-	_, err := converge(ctx, r.client, id, nil, send, func(d *graph.Device) bool { return d == nil }, func(d *graph.Device, err error) (func() error, error) {
-		if holdingOf(d, "") == tokenHeld {
-			return func() error { return r.unassignThenDelete(ctx, d) }, nil
-		}
-		return resendIfUnknown(send)(d, err)
-	})
-	if err != nil {
-		addGraphError(&resp.Diagnostics, summary, describeOutcome(
-			fmt.Sprintf("delete the hardware token %s (serial number %q) from the tenant inventory", id, state.SerialNumber.ValueString()), err),
-			permInventoryWrite, err)
-		return
-	}
-	// Terraform is told the token is gone once Graph no longer shows it: a token created again with the same serial
-	// number must not meet the old one.
-	if err := confirm(ctx, tokenGoneOr(ctx, r.client, id, nil)); err != nil {
-		addGraphError(&resp.Diagnostics, summary, fmt.Sprintf("delete the hardware token %s (serial number %q) and wait until Graph "+
-			"no longer shows it (raise timeouts.delete if Graph is slow)", id, state.SerialNumber.ValueString()), permInventoryRead, err)
-	}
-}
-
-// unassignThenDelete unassigns d from its holder, waits until Graph shows it unassigned, and deletes it.
-func (r *hardwareTokenResource) unassignThenDelete(ctx context.Context, d *graph.Device) error {
-	tflog.Info(ctx, "Unassigning the hardware token before deleting it", map[string]any{"id": d.ID})
-	if err := r.client.UnassignDevice(ctx, d.AssignedTo.ID, d.ID); err != nil {
-		return err
-	}
-	if err := confirm(ctx, tokenGoneOr(ctx, r.client, d.ID, func(d *graph.Device) bool { return holdingOf(d, "") == tokenAvailable })); err != nil {
-		return err
-	}
-	return r.client.DeleteDevice(ctx, d.ID)
-}
-
 var guidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-
-// ImportState accepts the token's object id, or its serial number when that is unique in the inventory.
-func (r *hardwareTokenResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	id := strings.TrimSpace(req.ID)
-	if !guidPattern.MatchString(id) {
-		id = r.idBySerial(ctx, id, &resp.Diagnostics)
-		if resp.Diagnostics.HasError() {
-			return
-		}
-	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
-}
 
 func (r *hardwareTokenResource) idBySerial(ctx context.Context, serial string, diags *diag.Diagnostics) string {
 	const summary = "Unable to Import Hardware Token"

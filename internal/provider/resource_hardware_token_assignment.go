@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
@@ -24,6 +23,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/entraoath/terraform-provider-entraoath/internal/graph"
+	"github.com/entraoath/terraform-provider-entraoath/internal/lifecycle"
 )
 
 var (
@@ -40,6 +40,7 @@ func NewHardwareTokenAssignmentResource() resource.Resource {
 
 type hardwareTokenAssignmentResource struct {
 	client graph.API
+	engine *lifecycle.Engine
 	claims *tokenClaims
 }
 
@@ -226,7 +227,7 @@ func (r *hardwareTokenAssignmentResource) Schema(ctx context.Context, _ resource
 
 func (r *hardwareTokenAssignmentResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
 	if pd := configuredData(req.ProviderData, &resp.Diagnostics); pd != nil {
-		r.client, r.claims = pd.client, pd.claims
+		r.client, r.engine, r.claims = pd.client, pd.engine, pd.claims
 	}
 }
 
@@ -307,20 +308,20 @@ func (r *hardwareTokenAssignmentResource) Create(ctx context.Context, req resour
 	plan.ID = types.StringValue(user.ID + "/" + device.ID)
 	setFromDevice(&plan, device)
 
-	w := &assignmentWrite{client: r.client, userID: user.ID, tokenID: device.ID, displayName: plan.DisplayName.ValueString()}
+	a := lifecycle.Assignment{UserID: user.ID, TokenID: device.ID, DisplayName: plan.DisplayName.ValueString(), Activate: plan.Activate.ValueBool()}
 	status := graph.StatusAssigned
 	attempted := fmt.Sprintf("assign token %s (serial %s) to user %s", device.ID, device.SerialNumber, userText(user.UserPrincipalName, user.ID))
-	if plan.Activate.ValueBool() {
+	if a.Activate {
 		seed := configuredSeed(ctx, req.Config, &resp.Diagnostics)
 		if resp.Diagnostics.HasError() {
 			return
 		}
-		w.code = &verifier{seed: seed, device: device, now: time.Now}
+		a.Seed = lifecycle.StaticSeed(seed)
 		status = graph.StatusActivated
 		attempted += " and activate it"
 	}
-	current, err := converge(ctx, r.client, device.ID, device, w.assign(ctx), w.done, w.next(ctx))
-	var rejected *codeRejectedError
+	current, err := r.engine.Assign(ctx, r.client, a, device)
+	var rejected *lifecycle.CodeRejectedError
 	switch {
 	case err == nil:
 		plan.Status = types.StringValue(status)
@@ -329,9 +330,9 @@ func (r *hardwareTokenAssignmentResource) Create(ctx context.Context, req resour
 	case errors.As(err, &rejected):
 		// The token is assigned but not activated: save what Graph reports, so the state matches the tenant.
 		recordWrite(ctx, resp.Private, &resp.Diagnostics)
-		r.saveAfterFailedActivation(ctx, &resp.Diagnostics, &resp.State, plan, current, userText(user.UserPrincipalName, user.ID), rejected)
+		r.saveAfterFailedActivation(ctx, &resp.Diagnostics, &resp.State, plan, userText(user.UserPrincipalName, user.ID), rejected)
 	default:
-		if holdingOf(current, user.ID) == tokenHeld {
+		if lifecycle.HeldBy(current, user.ID) {
 			// Assigned, but not (yet) activated: the state records what exists, and the next apply finishes the job.
 			setFromDevice(&plan, current)
 			recordWrite(ctx, resp.Private, &resp.Diagnostics)
@@ -339,11 +340,6 @@ func (r *hardwareTokenAssignmentResource) Create(ctx context.Context, req resour
 		}
 		addAssignmentError(&resp.Diagnostics, summary, attempted, err)
 	}
-}
-
-// assignedTo accepts a token assigned to the user with object id userID.
-func assignedTo(userID string) func(*graph.Device) bool {
-	return func(d *graph.Device) bool { return d.AssignedTo != nil && strings.EqualFold(d.AssignedTo.ID, userID) }
 }
 
 func (r *hardwareTokenAssignmentResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -356,7 +352,7 @@ func (r *hardwareTokenAssignmentResource) Read(ctx context.Context, req resource
 	defer cancel()
 	// Right after the provider wrote the assignment, Graph may still show the token as before: read again until the
 	// read agrees with the state or the consistency window has passed; only then is a difference drift.
-	device, err := readDevice(ctx, r.client, state.TokenID.ValueString(), settledBy(ctx, req.Private), func(d *graph.Device) bool {
+	device, err := r.engine.Read(ctx, r.client, state.TokenID.ValueString(), r.engine.SettledBy(lastWrite(ctx, req.Private)), func(d *graph.Device) bool {
 		return assignedTo(state.UserID.ValueString())(d) && effectiveStatus(d) == state.Status.ValueString()
 	})
 	switch {
@@ -425,13 +421,13 @@ func (r *hardwareTokenAssignmentResource) Update(ctx context.Context, req resour
 		if resp.Diagnostics.HasError() {
 			return
 		}
-		w := &assignmentWrite{client: r.client, userID: userID, tokenID: tokenID, displayName: plan.DisplayName.ValueString(),
-			code: &verifier{seed: seed, device: device, now: time.Now}}
-		current, err := converge(ctx, r.client, tokenID, device, w.activate(ctx), w.done, w.next(ctx))
-		var rejected *codeRejectedError
+		a := lifecycle.Assignment{UserID: userID, TokenID: tokenID, DisplayName: plan.DisplayName.ValueString(), Activate: true,
+			Seed: lifecycle.StaticSeed(seed)}
+		_, err := r.engine.Activate(ctx, r.client, a, device)
+		var rejected *lifecycle.CodeRejectedError
 		switch {
 		case errors.As(err, &rejected):
-			r.saveAfterFailedActivation(ctx, &resp.Diagnostics, &resp.State, plan, current, who, rejected)
+			r.saveAfterFailedActivation(ctx, &resp.Diagnostics, &resp.State, plan, who, rejected)
 			return
 		case err != nil:
 			addAssignmentError(&resp.Diagnostics, summary, fmt.Sprintf("activate token %s (serial %s) for user %s", tokenID, device.SerialNumber, who), err)
@@ -439,10 +435,7 @@ func (r *hardwareTokenAssignmentResource) Update(ctx context.Context, req resour
 		}
 		plan.Status = types.StringValue(graph.StatusActivated)
 	case plan.Deactivate.ValueBool() && current == graph.StatusActivated:
-		send := func() error { return r.client.DeactivateMethod(ctx, userID, tokenID) }
-		if _, err := converge(ctx, r.client, tokenID, nil, send, func(d *graph.Device) bool {
-			return holdingOf(d, userID) != tokenHeld || d.Status != graph.StatusActivated
-		}, resendIfUnknown(send)); err != nil {
+		if err := r.engine.Deactivate(ctx, r.client, userID, tokenID); err != nil {
 			addAssignmentError(&resp.Diagnostics, summary, fmt.Sprintf("deactivate token %s for user %s", tokenID, who), err)
 			return
 		}
@@ -467,20 +460,18 @@ func (r *hardwareTokenAssignmentResource) Delete(ctx context.Context, req resour
 	defer cancel()
 	userID, tokenID := state.UserID.ValueString(), state.TokenID.ValueString()
 	who := userText(state.UserPrincipalName.ValueString(), userID)
-	// Whatever Graph answers, the token as Graph then shows it says whether the user still holds it.
-	send := func() error { return r.client.UnassignDevice(ctx, userID, tokenID) }
-	released := func(d *graph.Device) bool { return holdingOf(d, userID) != tokenHeld }
-	if _, err := converge(ctx, r.client, tokenID, nil, send, released, resendIfUnknown(send)); err != nil {
-		addGraphError(&resp.Diagnostics, "Unable to Delete Hardware Token Assignment",
-			fmt.Sprintf("unassign hardware OATH token %s from user %s", tokenID, who), permUserMethods, err)
-		return
-	}
 	// Terraform is told the assignment is gone once Graph shows it: the token's own destroy (or a new assignment)
 	// must not find it still assigned.
-	if err := confirm(ctx, tokenGoneOr(ctx, r.client, tokenID, released)); err != nil {
+	err := r.engine.Unassign(ctx, r.client, userID, tokenID)
+	var unconfirmed *lifecycle.UnconfirmedError
+	switch {
+	case errors.As(err, &unconfirmed):
 		addGraphError(&resp.Diagnostics, "Unable to Delete Hardware Token Assignment",
 			fmt.Sprintf("unassign hardware OATH token %s from user %s and wait until Graph shows it unassigned (raise timeouts.delete "+
-				"if Graph is slow)", tokenID, who), permInventoryRead, err)
+				"if Graph is slow)", tokenID, who), permInventoryRead, unconfirmed.Err)
+	case err != nil:
+		addGraphError(&resp.Diagnostics, "Unable to Delete Hardware Token Assignment",
+			fmt.Sprintf("unassign hardware OATH token %s from user %s", tokenID, who), permUserMethods, err)
 	}
 }
 
@@ -535,6 +526,11 @@ func (r *hardwareTokenAssignmentResource) ImportState(ctx context.Context, req r
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
+// assignedTo accepts a token assigned to the user with object id userID.
+func assignedTo(userID string) func(*graph.Device) bool {
+	return func(d *graph.Device) bool { return d.AssignedTo != nil && strings.EqualFold(d.AssignedTo.ID, userID) }
+}
+
 // assignableUser resolves the configured user and rejects guests, reporting problems against attr.
 func (r *hardwareTokenAssignmentResource) assignableUser(ctx context.Context, diags *diag.Diagnostics, summary string, attr path.Path, ref string) *graph.User {
 	user, err := r.client.GetUser(ctx, ref)
@@ -562,7 +558,7 @@ func (r *hardwareTokenAssignmentResource) assignableUser(ctx context.Context, di
 // readToken reads the token from the inventory, reporting a missing token against token_id. A token created moments
 // ago may not show yet, so a missing one is looked for again during the consistency window.
 func (r *hardwareTokenAssignmentResource) readToken(ctx context.Context, diags *diag.Diagnostics, summary, tokenID string) *graph.Device {
-	device, err := readDevice(ctx, r.client, tokenID, time.Now().Add(consistencyWindow), nil)
+	device, err := r.engine.ReadNew(ctx, r.client, tokenID)
 	switch {
 	case err == nil && device == nil:
 		diags.AddAttributeError(path.Root("token_id"), summary, fmt.Sprintf("Hardware OATH token %q was not found in the tenant's "+
@@ -575,23 +571,24 @@ func (r *hardwareTokenAssignmentResource) readToken(ctx context.Context, diags *
 	return device
 }
 
-// saveAfterFailedActivation records the status Graph showed after it rejected the verification code (current: the
-// token as read then) and explains the failure without the seed or the code.
+// saveAfterFailedActivation records the status Graph showed after it rejected the verification code and explains
+// the failure without the seed or the code.
 func (r *hardwareTokenAssignmentResource) saveAfterFailedActivation(ctx context.Context, diags *diag.Diagnostics, state *tfsdk.State,
-	m hardwareTokenAssignmentModel, current *graph.Device, user string, rejected *codeRejectedError) {
-	setFromDevice(&m, current)
+	m hardwareTokenAssignmentModel, user string, rejected *lifecycle.CodeRejectedError) {
+	setFromDevice(&m, rejected.Token)
 	diags.Append(state.Set(ctx, &m)...)
-	diags.AddError("Unable to Activate Hardware Token", activationFailedDetail(current, user, rejected))
+	diags.AddError("Unable to Activate Hardware Token", activationFailedDetail(user, rejected))
 }
 
-func activationFailedDetail(device *graph.Device, user string, rejected *codeRejectedError) string {
+func activationFailedDetail(user string, rejected *lifecycle.CodeRejectedError) string {
+	device := rejected.Token
 	attempted := fmt.Sprintf("activate hardware OATH token %s (serial %s) for user %s with a verification code computed from the "+
 		"configured seed, using the token's inventory settings: time interval %d seconds, hash function %s",
 		device.ID, device.SerialNumber, user, device.TimeIntervalInSeconds, device.HashFunction)
-	return graphErrorDetail(attempted, permUserMethods, rejected.err) + fmt.Sprintf("\n\nGraph rejected the verification code: "+
+	return graphErrorDetail(attempted, permUserMethods, rejected.Err) + fmt.Sprintf("\n\nGraph rejected the verification code: "+
 		"afterwards the token was assigned to the user but not activated. Check that secret_key (or secret_key_wo) is the seed "+
 		"of the token with serial %s, and that the token's time_interval and hash_function in the inventory match the vendor's "+
-		"data. The token stays assigned with status %q; after fixing the configuration, apply again.", device.SerialNumber, rejected.status)
+		"data. The token stays assigned with status %q; after fixing the configuration, apply again.", device.SerialNumber, rejected.Status)
 }
 
 // addAssignmentError reports a failed assign/activate/deactivate call with what Graph showed of the token afterwards.
@@ -599,19 +596,10 @@ func addAssignmentError(diags *diag.Diagnostics, summary, attempted string, err 
 	diags.AddError(summary, describeOutcome(graphErrorDetail(attempted, permUserMethods, err), err))
 }
 
-// setFromDevice copies what the inventory says about the token; tokenAttributesFrom maps it as the token resource does.
 // setFromDevice records what Graph says of the token in m and reports whether that changed m.
 func setFromDevice(m *hardwareTokenAssignmentModel, d *graph.Device) bool {
 	a, status := tokenAttributesFrom(d), types.StringValue(effectiveStatus(d))
 	changed := m.SerialNumber != a.SerialNumber || m.LastUsedDateTime != a.LastUsedDateTime || m.Status != status
 	m.SerialNumber, m.LastUsedDateTime, m.Status = a.SerialNumber, a.LastUsedDateTime, status
 	return changed
-}
-
-// effectiveStatus trusts assignedTo over status: Graph may report "available" for a token it has just assigned.
-func effectiveStatus(d *graph.Device) string {
-	if d.AssignedTo != nil && d.Status == graph.StatusAvailable {
-		return graph.StatusAssigned
-	}
-	return d.Status
 }

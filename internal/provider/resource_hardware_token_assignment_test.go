@@ -600,39 +600,3 @@ func TestAccHardwareTokenAssignment_insufficientPermissions(t *testing.T) {
 		},
 	})
 }
-
-// TestVerifierNextStep: after Graph rejected a code, one more code is worth sending only when the TOTP step rolled
-// over since the code was computed, or the code was computed near the step's end; and only once.
-func TestVerifierNextStep(t *testing.T) {
-	seed := testAccSeed()
-	device := &graph.Device{TimeIntervalInSeconds: 30, HashFunction: graph.HashSHA1}
-	boundary := time.Unix(1_800_000_000, 0) // a multiple of 30 seconds
-	for _, tc := range []struct {
-		name      string
-		sent, now time.Time
-		wantRetry bool
-	}{
-		{"rejected within the step", boundary.Add(-10 * time.Second), boundary.Add(-9 * time.Second), false},
-		{"rejected after rollover", boundary.Add(-5 * time.Second), boundary.Add(time.Second), true},
-		{"rejected near the step end", boundary.Add(-time.Second), boundary.Add(-900 * time.Millisecond), true},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			clock := []time.Time{tc.sent, tc.now, tc.now.Add(time.Minute)}
-			v := &verifier{seed: seed, device: device, now: func() time.Time { tm := clock[0]; clock = clock[1:]; return tm }}
-			code, err := v.code()
-			want, _ := totp.Code(seed, tc.sent, 30, graph.HashSHA1)
-			if err != nil || code != want {
-				t.Fatalf("code() = %q, %v; want the code of the time it was computed", code, err)
-			}
-			again, err := v.nextStep(context.Background())
-			if err != nil || again != tc.wantRetry {
-				t.Fatalf("nextStep() = %v, %v; want %v", again, err, tc.wantRetry)
-			}
-			if again {
-				if again, _ := v.nextStep(context.Background()); again {
-					t.Fatal("nextStep() allowed a second retry")
-				}
-			}
-		})
-	}
-}

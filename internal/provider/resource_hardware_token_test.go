@@ -1,9 +1,7 @@
 package provider
 
 import (
-	"context"
 	"crypto/rand"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -20,7 +18,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/entraoath/terraform-provider-entraoath/internal/emulator"
-	"github.com/entraoath/terraform-provider-entraoath/internal/graph"
 )
 
 const testAccTokenAddr = "entraoath_hardware_token.test"
@@ -489,61 +486,4 @@ func TestAccHardwareToken_timeoutBoundsRetries(t *testing.T) {
 			},
 		},
 	})
-}
-
-// After a create whose answer was lost, the token with the serial number is adopted when it is the one to create,
-// reported when it is another, and the create is sent again (a bounded number of times) when none shows up. The
-// emulator loses answers after the write ("lost") or fails writes before it ("failed"): the client can't tell which.
-func TestAccHardwareTokenCreateAfterLostAnswer(t *testing.T) {
-	testAccPreCheck(t)
-	client := testAccGraphClient(t)
-	const creates = "POST /beta/directory/authenticationMethodDevices/hardwareOathDevices"
-	for _, c := range []struct {
-		name        string
-		faults      emulator.Faults
-		other       bool // another token with the serial number exists already
-		wantAdopt   bool
-		wantTaken   bool
-		wantCreates int
-	}{
-		{name: "adopts the token it created", faults: emulator.Faults{LostWriteRate: 1}, wantAdopt: true, wantCreates: 1},
-		{name: "adopts its token beside another", faults: emulator.Faults{LostWriteRate: 1}, other: true, wantAdopt: true, wantCreates: 1},
-		{name: "refuses another token", faults: emulator.Faults{FailedWriteRate: 1}, other: true, wantTaken: true, wantCreates: 1},
-		{name: "creates again when none shows up", faults: emulator.Faults{FailedWriteRate: 1}, wantCreates: maxCreateAttempts},
-	} {
-		if c.other && testEmulator.Variants().RefuseDuplicateSerial {
-			// Graph refuses the lost create, so only the other token shows up.
-			c.wantAdopt, c.wantTaken = false, true
-		}
-		t.Run(c.name, func(t *testing.T) {
-			want := graph.Device{SerialNumber: testAccName(t), Manufacturer: "Token2", Model: "C302-i", SecretKey: testAccSeed(),
-				TimeIntervalInSeconds: 30, HashFunction: graph.HashSHA1}
-			if c.other {
-				_, err := testEmulator.AddDevice(emulator.Device{SerialNumber: want.SerialNumber, Manufacturer: "Token2",
-					Model: "C301", SecretKey: testAccSeed(), TimeIntervalInSeconds: 30})
-				must(t, err)
-			}
-			testEmulator.ResetRequests()
-			testEmulator.SetFaults(c.faults)
-			t.Cleanup(func() { testEmulator.SetFaults(emulator.Faults{}) })
-
-			d, err := (&hardwareTokenResource{client: client}).createDevice(context.Background(), want)
-			testEmulator.SetFaults(emulator.Faults{})
-			var taken *serialTakenError
-			switch got := testEmulator.Requests()[creates]; {
-			case got != c.wantCreates:
-				t.Errorf("sent %d creates, want %d", got, c.wantCreates)
-			case c.wantAdopt && (err != nil || d == nil || d.Model != want.Model):
-				t.Errorf("got %+v, %v; want the token it created adopted", d, err)
-			case c.wantAdopt && len(testEmulator.DevicesBySerial(want.SerialNumber)) != map[bool]int{false: 1, true: 2}[c.other]:
-				t.Errorf("the emulator holds %d tokens with the serial number", len(testEmulator.DevicesBySerial(want.SerialNumber)))
-			case c.wantTaken && !errors.As(err, &taken):
-				t.Errorf("got %+v, %v; want a serialTakenError", d, err)
-			case c.wantTaken && strings.Contains(taken.detail(), want.SecretKey):
-				t.Errorf("the diagnostic shows the seed:\n%s", taken.detail())
-			case !c.wantAdopt && !c.wantTaken && !graph.IsOutcomeUnknown(err):
-				t.Errorf("got %v, want the failed answer's error after the last attempt", err)
-			}
-		})
-	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/entraoath/terraform-provider-entraoath/internal/emulator"
+	"github.com/entraoath/terraform-provider-entraoath/internal/lifecycle"
 )
 
 // Device routes as the emulator counts them.
@@ -79,7 +80,7 @@ func TestAccSharedReads_driftBetweenPlans(t *testing.T) {
 				PreConfig: func() {
 					// Past the consistency window, a read that differs from the state is drift at once, not a write
 					// Graph does not show yet that the resources would read again from Graph.
-					time.Sleep(consistencyWindow)
+					time.Sleep(lifecycle.DefaultWindow)
 					testEmulator.ResetRequests()
 					two, three := testAccTokenID(t, prefix+"-two"), testAccTokenID(t, prefix+"-three")
 					if err := testEmulator.UpdateDevice(two, func(d *emulator.Device) { d.DisplayName = "renamed in the portal" }); err != nil {
