@@ -68,7 +68,7 @@ type hardwareTokenFleetModel struct {
 // Fleet defaults. Each token's operation has the per-token resources' timeout; the fleet's writes run
 // defaultFleetConcurrency at a time, all behind the client's one throttle gate.
 const (
-	defaultFleetConcurrency = 16
+	defaultFleetConcurrency = 25
 	maxFleetConcurrency     = 64
 	fleetTokenTimeout       = defaultCreateTimeout
 	attrSecretKeys          = "secret_keys"
@@ -222,19 +222,8 @@ func (r *hardwareTokenFleetResource) Schema(_ context.Context, _ resource.Schema
 
 func (r *hardwareTokenFleetResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
 	if pd := configuredData(req.ProviderData, &resp.Diagnostics); pd != nil {
-		r.client = pd.client
-		r.engine = lifecycle.New()
-		r.engine.Log = logLifecycle
+		r.client, r.engine = pd.client, pd.engine
 	}
-}
-
-// logLifecycle hands the engine's messages (never a seed or a code) to Terraform's log.
-func logLifecycle(ctx context.Context, level lifecycle.Level, msg string, fields map[string]any) {
-	if level == lifecycle.LevelWarn {
-		tflog.Warn(ctx, msg, fields)
-		return
-	}
-	tflog.Info(ctx, msg, fields)
 }
 
 // ModifyPlan plans each entry from its configuration and its state: the values Graph will show after the apply
@@ -562,6 +551,12 @@ func (r *hardwareTokenFleetResource) run(ctx context.Context, jobs []fleetJob, c
 // Graph then shows it: nil when no token exists for it.
 func (r *hardwareTokenFleetResource) reconcile(ctx context.Context, j fleetJob, inv *lifecycle.Inventory, seeds seedKeys) (*fleetToken, error) {
 	if j.want == nil {
+		// Unassigning first saves the refused delete and the read that Remove would otherwise need.
+		if held := j.had.Status.ValueString(); known(j.had.UserID) && held != graph.StatusAvailable {
+			if err := r.engine.Unassign(ctx, r.client, j.had.UserID.ValueString(), j.had.ID.ValueString()); err != nil {
+				return j.had, &fleetFailure{attempted: "unassign the token before deleting it", perm: permUserMethods, err: err}
+			}
+		}
 		if err := r.engine.Remove(ctx, r.client, j.had.ID.ValueString()); err != nil {
 			return j.had, &fleetFailure{attempted: "unassign and delete the token of the removed entry", perm: permInventoryWrite, err: err}
 		}
@@ -694,7 +689,7 @@ func reportFleetFailures(diags *diag.Diagnostics, failed []*fleetFailure, severi
 	for _, f := range failed {
 		p := path.Root("tokens").AtMapKey(f.serial)
 		summary := "Unable to Apply Hardware Token Fleet Entry"
-		detail := graphErrorDetail(fmt.Sprintf("%s (serial number %q)", f.attempted, f.serial), f.perm, f.err)
+		detail := graphErrorDetail(describeOutcome(fmt.Sprintf("%s (serial number %q)", f.attempted, f.serial), f.err), f.perm, f.err)
 		if severity == diag.SeverityWarning {
 			diags.AddAttributeWarning(p, summary, detail+"\n\nThe fleet was created with the other tokens; the state records "+
 				"what exists, and the next apply does only what is left for this serial.")
@@ -719,7 +714,7 @@ func (r *hardwareTokenFleetResource) Read(ctx context.Context, req resource.Read
 		addGraphError(&resp.Diagnostics, "Unable to Read Hardware Token Fleet", "list the tenant inventory", permInventoryRead, err)
 		return
 	}
-	settle := settledBy(ctx, req.Private)
+	settle := r.engine.SettledBy(lastWrite(ctx, req.Private))
 	changed := false
 	for serial, e := range entries {
 		if e.ID.IsNull() {
