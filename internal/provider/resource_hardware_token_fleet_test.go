@@ -359,3 +359,37 @@ import {
 		},
 	})
 }
+
+// Under the reliability suite's fault mix (throttling, 503s, writes applied but answered 503 or with a reset
+// connection, read-after-write lag), one apply of a small fleet converges: every token once, activated for its
+// user, and the plan right after is empty. The 1,000-token run is in make bench.
+func TestAccHardwareTokenFleet_faults(t *testing.T) {
+	const n = 5
+	entries := map[string]fleetEntry{}
+	holders := map[string]string{}
+	for range n {
+		u, serial := testAccUser(t), testAccName(t)
+		entries[serial], holders[serial] = fleetEntry{upn: u.UserPrincipalName, seed: testAccSeed()}, u.ID
+	}
+	serials := make([]string, 0, n)
+	checks := []acc.TestCheckFunc{}
+	for serial, id := range holders {
+		serials = append(serials, serial)
+		checks = append(checks, testAccCheckSerial(serial, emulator.StatusActivated, id))
+	}
+	acc.Test(t, acc.TestCase{
+		PreCheck: func() {
+			testAccPreCheck(t)
+			testEmulator.SetFaults(faultSuiteFaults)
+			t.Cleanup(func() { testEmulator.SetFaults(emulator.Faults{}) })
+		},
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             testAccCheckSerialsGone(serials...),
+		Steps: []acc.TestStep{{
+			Config:           testAccTokenFleetConfig(entries, "secret_keys"),
+			ConfigPlanChecks: acc.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+			// testAccCheckSerial fails on a second token with the serial number: no duplicates.
+			Check: acc.ComposeAggregateTestCheckFunc(checks...),
+		}},
+	})
+}
