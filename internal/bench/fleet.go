@@ -101,20 +101,19 @@ func RunFleet(ctx context.Context, cfg Config, faults bool) (*FleetResults, erro
 	defer emu.stop()
 	res := &FleetResults{Tokens: cfg.Tokens, LatencyMS: float64(cfg.Latency.Microseconds()) / 1000, Faults: faults,
 		TerraformVersion: b.terraformVersion(ctx)}
-	step := func(command string) (*CommandRun, error) {
+	step := func(command string) error {
 		run, err := b.terraform(ctx, emu, "fleet", command, 0)
-		if err != nil {
-			return nil, err
+		if err == nil {
+			res.Runs = append(res.Runs, *run)
 		}
-		res.Runs = append(res.Runs, *run)
-		return run, nil
+		return err
 	}
 	if faults {
 		if err := emu.control(ctx, http.MethodPut, "/_emulator/faults", faultMix, nil); err != nil {
 			return nil, err
 		}
 	}
-	if _, err := step(cmdApply); err != nil {
+	if err := step(cmdApply); err != nil {
 		return nil, err
 	}
 	if faults {
@@ -130,24 +129,24 @@ func RunFleet(ctx context.Context, cfg Config, faults bool) (*FleetResults, erro
 	if err := res.countTenant(ctx, emu); err != nil {
 		return nil, err
 	}
-	if _, err := step(cmdPlan); err != nil {
+	if err := step(cmdPlan); err != nil {
 		return nil, err
 	}
 	if !faults {
 		if err := emu.deactivate(ctx, driftN); err != nil {
 			return nil, err
 		}
-		if _, err := step(cmdRepairPlan); err != nil {
+		if err := step(cmdRepairPlan); err != nil {
 			return nil, err
 		}
 		if res.ChangedEntries, err = b.changedEntries(ctx, emu); err != nil {
 			return nil, err
 		}
-		if _, err := step(cmdRepairApply); err != nil {
+		if err := step(cmdRepairApply); err != nil {
 			return nil, err
 		}
 	}
-	if _, err := step(cmdDestroy); err != nil {
+	if err := step(cmdDestroy); err != nil {
 		return nil, err
 	}
 	res.Report = res.judge()

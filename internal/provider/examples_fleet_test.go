@@ -17,8 +17,9 @@ import (
 	"github.com/entraoath/terraform-provider-entraoath/internal/emulator"
 )
 
-// testAccExampleHolders prepares the users of an example's tokens.csv and returns who should hold each serial.
-func testAccExampleHolders(t *testing.T, name string) (map[string]*emulator.User, []string) {
+// testAccExampleHolders prepares the users of an example's tokens.csv and returns who should hold each serial
+// number (nil: nobody); tokens a failed run leaves are deleted at cleanup.
+func testAccExampleHolders(t *testing.T, name string) map[string]*emulator.User {
 	t.Helper()
 	tokens := testAccExampleTokens(t, name)
 	var upns, serials []string
@@ -37,13 +38,13 @@ func testAccExampleHolders(t *testing.T, name string) (map[string]*emulator.User
 		}
 	}
 	testAccCleanupExampleTokens(t, serials)
-	return holders, serials
+	return holders
 }
 
 // examples/fleet, the fleet guide's configuration: one apply creates, assigns and activates every token; the next
 // plan is empty.
 func TestAccExample_fleet(t *testing.T) {
-	holders, _ := testAccExampleHolders(t, "fleet")
+	holders := testAccExampleHolders(t, "fleet")
 	outputs := map[string]knownvalue.Check{}
 	for serial, u := range holders {
 		var user, status knownvalue.Check = knownvalue.Null(), knownvalue.StringExact(emulator.StatusAvailable)
@@ -73,7 +74,7 @@ func TestAccExample_fleet(t *testing.T) {
 // examples/fleet-move, the fleet guide's move from per-token resources: the removed and import blocks move the
 // tokens into a fleet without a Graph write; the tokens keep their ids and stay activated.
 func TestAccExample_fleetMove(t *testing.T) {
-	holders, _ := testAccExampleHolders(t, "fleet-move")
+	holders := testAccExampleHolders(t, "fleet-move")
 	before := t.TempDir()
 	csv, err := os.ReadFile(filepath.Join(examplesDir, "fleet-move", "tokens.csv"))
 	must(t, err)
@@ -107,7 +108,7 @@ func TestAccExample_fleetMove(t *testing.T) {
 				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 				ConfigDirectory:          testAccExampleDir("fleet-move"),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("entraoath_hardware_token_fleet.ward", plancheck.ResourceActionNoop)},
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction("entraoath_hardware_token_fleet.ward", plancheck.ResourceActionNoop)},
 					PostApplyPostRefresh: testAccEmptyPlanAfterApply.PostApplyPostRefresh,
 				},
 				ConfigStateChecks: []statecheck.StateCheck{emulatorCheck(sameTokens)},

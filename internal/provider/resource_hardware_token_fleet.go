@@ -331,8 +331,9 @@ func planEntry(c fleetToken, s *fleetToken) (p fleetToken, needsSeed, rework boo
 	held := !s.UserID.IsNull() && s.Status.ValueString() != graph.StatusAvailable && !s.Status.IsNull()
 	sameUser := held && (byUPN && strings.EqualFold(c.UserPrincipalName.ValueString(), s.UserPrincipalName.ValueString()) ||
 		byID && strings.EqualFold(c.UserID.ValueString(), s.UserID.ValueString()))
-	rework = held && !(p.Manufacturer.Equal(s.Manufacturer) && p.Model.Equal(s.Model) && p.TimeInterval.Equal(s.TimeInterval) &&
-		p.HashFunction.Equal(s.HashFunction) && p.DisplayName.Equal(s.DisplayName)) && hasUser
+	same := p.Manufacturer.Equal(s.Manufacturer) && p.Model.Equal(s.Model) && p.TimeInterval.Equal(s.TimeInterval) &&
+		p.HashFunction.Equal(s.HashFunction) && p.DisplayName.Equal(s.DisplayName)
+	rework = held && hasUser && !same
 	switch {
 	case !hasUser:
 		p.UserPrincipalName, p.UserID, p.Status = types.StringNull(), types.StringNull(), types.StringValue(graph.StatusAvailable)

@@ -263,7 +263,7 @@ func TestAccHardwareTokenFleet_import(t *testing.T) {
 		}
 		entries[d.SerialNumber] = e
 	}
-	config := strings.Replace(testAccTokenFleetConfig(entries, ""), `"C302-i"`, fmt.Sprintf("%q", model), -1)
+	config := strings.ReplaceAll(testAccTokenFleetConfig(entries, ""), `"C302-i"`, fmt.Sprintf("%q", model))
 	acc.ParallelTest(t, acc.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
