@@ -568,7 +568,7 @@ func (r *hardwareTokenFleetResource) reconcile(ctx context.Context, j fleetJob, 
 	if j.had != nil && !j.had.ID.IsNull() {
 		current = inv.ByID(j.had.ID.ValueString()) // nil: deleted outside Terraform, created again below
 	} else if found := inv.BySerial(j.serial); len(found) > 0 {
-		return nil, &fleetFailure{attempted: "create the token", perm: permInventoryRead, err: fmt.Errorf("the inventory already "+
+		return entryFrom(p, nil, nil), &fleetFailure{attempted: "create the token", perm: permInventoryRead, err: fmt.Errorf("the inventory already "+
 			"holds a token with serial number %q (id %s): the provider does not create a second one. Import it into the fleet "+
 			"(an import block with the fleet's serial numbers), or remove the entry", j.serial, found[0].ID)}
 	}

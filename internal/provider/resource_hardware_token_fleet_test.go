@@ -393,3 +393,37 @@ func TestAccHardwareTokenFleet_faults(t *testing.T) {
 		}},
 	})
 }
+
+// A serial number the inventory holds already (uploaded in the portal) is never created a second time: the entry
+// records no id, the other tokens are created, and every apply names the serial and the import that adopts it.
+func TestAccHardwareTokenFleet_serialInInventory(t *testing.T) {
+	existing := testAccInventoryToken(t, testAccSeed())
+	t.Cleanup(func() { _ = testEmulator.DeleteDevice(existing.ID) })
+	fresh := testAccName(t)
+	entries := map[string]fleetEntry{existing.SerialNumber: {seed: testAccSeed()}, fresh: {seed: testAccSeed()}}
+	acc.ParallelTest(t, acc.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             testAccCheckSerialsGone(fresh),
+		Steps: []acc.TestStep{
+			{
+				Config:             testAccTokenFleetConfig(entries, "secret_keys"),
+				ExpectNonEmptyPlan: true,
+				Check: acc.ComposeAggregateTestCheckFunc(
+					testAccCheckSerial(fresh, emulator.StatusAvailable, ""),
+					testAccCheckSerial(existing.SerialNumber, emulator.StatusAvailable, ""), // still one token
+				),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(testAccFleetAddr, tfjsonpath.New("tokens").AtMapKey(existing.SerialNumber).AtMapKey("id"), knownvalue.Null()),
+				},
+			},
+			{
+				Config: testAccTokenFleetConfig(entries, "secret_keys"),
+				ConfigPlanChecks: acc.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(testAccFleetAddr, plancheck.ResourceActionUpdate),
+				}},
+				ExpectError: testAccErrorPattern(`already holds a token with serial number "` + existing.SerialNumber + `"`),
+			},
+		},
+	})
+}
