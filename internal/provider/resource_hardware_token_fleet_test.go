@@ -427,3 +427,40 @@ func TestAccHardwareTokenFleet_serialInInventory(t *testing.T) {
 		},
 	})
 }
+
+// Graph updates only unassigned tokens: a changed model of an activated entry is planned as an in-place update of
+// that entry (keeping its id, with a warning), and the apply unassigns, updates, assigns and activates it again.
+func TestAccHardwareTokenFleet_assignedTokenUpdated(t *testing.T) {
+	amy := testAccUser(t)
+	serial := testAccName(t)
+	config := testAccTokenFleetConfig(map[string]fleetEntry{serial: {upn: amy.UserPrincipalName, seed: testAccSeed()}}, "secret_keys")
+	var id string
+	acc.ParallelTest(t, acc.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             testAccCheckSerialsGone(serial),
+		Steps: []acc.TestStep{
+			{
+				Config: config,
+				Check: func(*terraform.State) error {
+					id = testEmulator.DevicesBySerial(serial)[0].ID
+					return testAccCheckToken(id, emulator.StatusActivated, amy.ID)(nil)
+				},
+			},
+			{
+				Config: strings.ReplaceAll(config, `"C302-i"`, `"C302-ii"`),
+				ConfigPlanChecks: acc.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(testAccFleetAddr, plancheck.ResourceActionUpdate),
+					plancheck.ExpectKnownValue(testAccFleetAddr, tfjsonpath.New("tokens").AtMapKey(serial).AtMapKey("status"), knownvalue.StringExact("activated")),
+				}},
+				Check: func(*terraform.State) error {
+					d, ok := testEmulator.Device(id)
+					if !ok || d.Model != "C302-ii" {
+						return fmt.Errorf("token %s: %+v, want the same token with model C302-ii", id, d)
+					}
+					return testAccCheckToken(id, emulator.StatusActivated, amy.ID)(nil)
+				},
+			},
+		},
+	})
+}
