@@ -120,20 +120,23 @@ func TestAccHardwareTokenFleet_lifecycle(t *testing.T) {
 				},
 			},
 			{
-				// Out of band: s[0] deactivated, s[1] unassigned.
+				// Out of band: s[0] deactivated, s[1] unassigned, s[2] deleted.
 				PreConfig: func() {
 					must(t, testEmulator.Deactivate(testEmulator.DevicesBySerial(s[0])[0].ID))
 					must(t, testEmulator.Unassign(testEmulator.DevicesBySerial(s[1])[0].ID))
+					must(t, testEmulator.DeleteDevice(testEmulator.DevicesBySerial(s[2])[0].ID))
 				},
 				Config: testAccTokenFleetConfig(entries, "secret_keys"),
 				ConfigPlanChecks: acc.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(testAccFleetAddr, plancheck.ResourceActionUpdate),
 					plancheck.ExpectKnownValue(testAccFleetAddr, fleetStatus(s[0]), knownvalue.StringExact("activated")),
 					plancheck.ExpectKnownValue(testAccFleetAddr, fleetStatus(s[1]), knownvalue.StringExact("activated")),
+					plancheck.ExpectUnknownValue(testAccFleetAddr, tfjsonpath.New("tokens").AtMapKey(s[2]).AtMapKey("id")),
 				}},
 				Check: acc.ComposeAggregateTestCheckFunc(
 					testAccCheckSerial(s[0], emulator.StatusActivated, amy.ID),
 					testAccCheckSerial(s[1], emulator.StatusActivated, ben.ID),
+					testAccCheckSerial(s[2], emulator.StatusAvailable, ""),
 				),
 			},
 			{
