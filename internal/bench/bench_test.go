@@ -79,3 +79,38 @@ func TestBenchSmoke(t *testing.T) {
 		}
 	}
 }
+
+// TestBenchFleetSmoke runs the fleet benchmark at 60 tokens and asserts its request counts: a no-change plan is one
+// listing, 50 tokens deactivated out of band are 50 changed entries, and their repair costs at most two requests
+// each plus the listing.
+func TestBenchFleetSmoke(t *testing.T) {
+	if os.Getenv("TF_ACC") == "" {
+		t.Skip("runs the Terraform CLI: set TF_ACC=1 (make test does)")
+	}
+	terraform := os.Getenv("TF_ACC_TERRAFORM_PATH")
+	if terraform == "" {
+		var err error
+		if terraform, err = exec.LookPath("terraform"); err != nil {
+			t.Fatal("no Terraform CLI: set TF_ACC_TERRAFORM_PATH")
+		}
+	}
+	var log strings.Builder
+	res, err := RunFleet(context.Background(), Config{
+		Tokens: 60, Latency: 5 * time.Millisecond, Terraform: terraform, BinDir: os.Getenv("BENCH_BIN_DIR"),
+		WorkDir: t.TempDir(), Log: &log,
+	}, false)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, log.String())
+	}
+	var out strings.Builder
+	res.Print(&out)
+	t.Log(out.String())
+	for _, v := range res.Missed() {
+		if v.Metric != "wall_seconds" { // timings are measured by make bench, never asserted in tests
+			t.Errorf("%s: %s = %.2f, want at most %.2f", v.Command, v.Metric, v.Value, v.Target)
+		}
+	}
+	if plan := res.run(cmdPlan); plan == nil || plan.Requests["GET /beta/directory/authenticationMethodDevices/hardwareOathDevices"] != 1 {
+		t.Errorf("the no-change plan did not list the inventory exactly once: %+v", plan)
+	}
+}
