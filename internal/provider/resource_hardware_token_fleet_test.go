@@ -290,7 +290,9 @@ func TestAccHardwareTokenFleet_import(t *testing.T) {
 				ImportStateId:     strings.Join(serials, ","),
 				ImportStateVerify: true,
 				// The configuration's seeds and write-only attributes are not read back from Graph.
-				ImportStateVerifyIgnore:              []string{"secret_keys"},
+				ImportStateVerifyIgnore: []string{"secret_keys"},
+				// The fleet has no id attribute: the import id names serial numbers. Any attribute that is the same
+				// in both states pairs them up.
 				ImportStateVerifyIdentifierAttribute: "concurrency",
 				Config:                               config,
 			},
