@@ -220,7 +220,7 @@ func TestConcurrentFleet(t *testing.T) {
 	const n = 20
 	e := newEnv(t, emulator.Options{})
 	e.engine = lifecycle.New()
-	e.engine.Window = 2 * time.Second
+	e.engine.Window = time.Second
 	ctx := e.ctx(t)
 	users := make([]emulator.User, n)
 	wants := make([]graph.Device, n)
