@@ -528,7 +528,7 @@ func (r *hardwareTokenAssignmentResource) ImportState(ctx context.Context, req r
 
 // assignedTo accepts a token assigned to the user with object id userID.
 func assignedTo(userID string) func(*graph.Device) bool {
-	return func(d *graph.Device) bool { return d.AssignedTo != nil && strings.EqualFold(d.AssignedTo.ID, userID) }
+	return func(d *graph.Device) bool { return lifecycle.HeldBy(d, userID) }
 }
 
 // assignableUser resolves the configured user and rejects guests, reporting problems against attr.
