@@ -118,7 +118,9 @@ func TestOfflineGuide(t *testing.T) {
 var ansi = regexp.MustCompile("\x1b\\[[0-9;]*m")
 
 // flat joins Terraform's wrapped, boxed diagnostics (and aligned columns) into single-spaced text.
-func flat(s string) string { return strings.Join(strings.Fields(strings.ReplaceAll(s, "│", " ")), " ") }
+func flat(s string) string {
+	return strings.Join(strings.Fields(strings.ReplaceAll(s, "│", " ")), " ")
+}
 
 func goOSArch(t *testing.T) string {
 	t.Helper()
