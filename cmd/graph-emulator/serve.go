@@ -50,7 +50,7 @@ func (f userFlag) Set(v string) error {
 func parseServeFlags(verb string, args []string) (serveConfig, error) {
 	var c serveConfig
 	fs := flag.NewFlagSet("graph-emulator "+verb, flag.ContinueOnError)
-	fs.StringVar(&c.opts.Addr, "addr", "127.0.0.1:0", "listen address (loopback only: the control verbs need no credentials)")
+	fs.StringVar(&c.opts.Addr, "addr", "127.0.0.1:0", "listen address; the control verbs, which need no credentials, answer loopback clients only")
 	fs.IntVar(&c.port, "port", 0, "listen on 127.0.0.1:`PORT` (default: a free port)")
 	fs.Var(userFlag{&c.users}, "user", "add a user, `UPN[=Display Name]`; repeatable")
 	fs.IntVar(&c.n, "users", 0, "also add `N` users user1..N@contoso.example (with no user at all, 5 are added)")
