@@ -99,6 +99,7 @@ func TestOfflineGuide(t *testing.T) {
 		{5, "Apply complete! Resources: 0 added, 1 changed, 0 destroyed."},
 		{5, "injected fault lost"},
 		{6, "Destroy complete! Resources: 10 destroyed."},
+		{6, "60212303         activated        user3@contoso.example"},
 		{6, "stopped"},
 	} {
 		if !strings.Contains(flat(steps[c.step-1]), flat(c.want)) {
@@ -108,9 +109,9 @@ func TestOfflineGuide(t *testing.T) {
 	if n := strings.Count(steps[3], "Error:"); n == 0 || strings.Count(log, "Error:") != n {
 		t.Errorf("errors outside the missing permission's block, or none in it:\n%s", log)
 	}
-	// -state saved the tenant at stop: the users, and no token after the destroy.
+	// -state saved the tenant at stop: the users, and the uploaded tokens, four of them activated.
 	saved, err := os.ReadFile(filepath.Join(work, "tenant.json"))
-	if err != nil || !strings.Contains(string(saved), `"displayName": "Ann Smith"`) || !strings.Contains(string(saved), `"tokens": null`) {
+	if err != nil || !strings.Contains(string(saved), `"displayName": "Ann Smith"`) || strings.Count(string(saved), `"status": "activated"`) != 4 {
 		t.Errorf("tenant.json after stop: %v\n%s", err, saved)
 	}
 }
