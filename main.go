@@ -4,12 +4,12 @@ import (
 	"flag"
 	"log"
 	"os"
-	"runtime/debug"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
 
+	"github.com/entraoath/terraform-provider-entraoath/internal/memtune"
 	"github.com/entraoath/terraform-provider-entraoath/internal/provider"
 )
 
@@ -21,15 +21,15 @@ func main() {
 	flag.BoolVar(&debugMode, "debug", false, "set to true to run the provider with support for debuggers like delve")
 	flag.Parse()
 	quietSDKLogs()
-	tuneGC()
+	memtune.TuneGC()
 
 	var opts []tf6server.ServeOpt
 	if debugMode {
 		opts = append(opts, tf6server.WithManagedDebug())
 	}
-	// providerserver.Serve, with the framework's server wrapped (see releasingServer).
+	// providerserver.Serve, with the framework's server wrapped (see memtune.ReleasingServer).
 	err := tf6server.Serve("registry.terraform.io/entraoath/entraoath", func() tfprotov6.ProviderServer {
-		return releasingServer{providerserver.NewProtocol6(provider.New(version)())()}
+		return memtune.ReleasingServer(providerserver.NewProtocol6(provider.New(version)())())
 	}, opts...)
 	if err != nil {
 		log.Fatal(err.Error())
@@ -46,21 +46,5 @@ func quietSDKLogs() {
 		if os.Getenv(v) == "" {
 			_ = os.Setenv(v, "off")
 		}
-	}
-}
-
-// tuneGC trades memory for CPU. With requests released (releasingServer) the live heap stays near 10 MB even at
-// thousands of resources, while every call allocates afresh: collecting at 11× the live heap rather than 2× spares
-// most of the CPU a plan spent on garbage collection (peak RSS about 105 MB at 1,000 tokens). The memory limit only
-// bounds a larger live heap, where it collects sooner; it is far above the live heap, because a limit near it would
-// make the collector run without pause: an entraoath_hardware_token_fleet of 10,000 tokens holds some 250 MB live
-// during a plan, and a 256 MiB limit had the collector take 97 s of CPU in that plan. GOGC and GOMEMLIMIT in the
-// environment still win.
-func tuneGC() {
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(1000)
-	}
-	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(448 << 20)
 	}
 }

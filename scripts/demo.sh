@@ -15,20 +15,18 @@ fail() {
 step() { printf '\n==> %s\n' "$*"; }
 
 terraform=$(scripts/ensure-tools.sh)
-for tool in curl jq; do
+for tool in jq; do
   command -v "$tool" >/dev/null || fail "the demo needs $tool (e.g. apt-get install $tool)"
 done
 for b in terraform-provider-entraoath graph-emulator; do
   [ -x "$bin/$b" ] || fail "$bin/$b is missing; run make demo, which builds it"
 done
 
-emulator_pid=
+emulator() { "$bin/graph-emulator" "$@"; }
+emulator_started=
 cleanup() {
   local rc=$?
-  if [ -n "$emulator_pid" ]; then
-    kill "$emulator_pid" 2>/dev/null || true
-    wait "$emulator_pid" 2>/dev/null || true
-  fi
+  [ -z "$emulator_started" ] || emulator stop >/dev/null || true
   rm -rf "$work"
   exit "$rc"
 }
@@ -39,27 +37,17 @@ rm -rf "$work"
 mkdir -p "$work"
 
 step "Starting the Graph emulator with users user1..user5@contoso.example"
-"$bin/graph-emulator" -users 5 -env-file "$work/emulator.env" -ca-file "$work/ca.pem" >"$work/emulator.log" 2>&1 &
-emulator_pid=$!
-# It prints its URL once the env file is written.
-for _ in $(seq 100); do
-  grep -q '^https://' "$work/emulator.log" && break
-  kill -0 "$emulator_pid" 2>/dev/null || fail "the emulator exited: $(cat "$work/emulator.log")"
-  sleep 0.1
-done
-grep -q '^https://' "$work/emulator.log" || fail "the emulator did not start within 10 s"
+# start returns once the emulator serves, having printed the environment lines and written them to the env file.
+emulator start -users 5 -env-file "$work/emulator.env" -ca-file "$work/ca.pem" >"$work/emulator.log" 2>&1 ||
+  fail "the emulator did not start: $(cat "$work/emulator.log")"
+emulator_started=1
 # shellcheck source=/dev/null
-. "$work/emulator.env" # ENTRAOATH_ALLOW_CUSTOM_ENDPOINTS, ENTRAOATH_GRAPH_ENDPOINT, ENTRAOATH_AUTHORITY_HOST, ARM_*, EMULATOR_CA_FILE, EMULATOR_URL
+. "$work/emulator.env" # ENTRAOATH_ALLOW_CUSTOM_ENDPOINTS, ENTRAOATH_GRAPH_ENDPOINT, ENTRAOATH_AUTHORITY_HOST, ARM_*, SSL_CERT_FILE, EMULATOR_URL, EMULATOR_CA_FILE
 echo "    listening on $EMULATOR_URL"
 
-# The emulator's control surface plays an administrator working in the Entra admin center.
-control() { # METHOD PATH [JSON body]
-  local args=(-fsS --cacert "$EMULATOR_CA_FILE" -X "$1")
-  [ $# -lt 3 ] || args+=(-H 'Content-Type: application/json' -d "$3")
-  curl "${args[@]}" "$EMULATOR_URL/_emulator/$2"
-}
-token() { control GET devices | jq -ec --arg s "$1" '.[] | select(.serialNumber == $s)'; } # serial -> JSON
-upn() { control GET users | jq -er --arg id "$1" '.[] | select(.id == $id) | .userPrincipalName'; }
+# The emulator's verbs play an administrator working in the Entra admin center. holder prints a token's status and
+# its holder's UPN.
+holder() { emulator tokens | awk -v s="$1" '$1 == s { print $2, $3 }'; }
 
 cat >"$work/terraformrc" <<EOF
 provider_installation {
@@ -72,12 +60,12 @@ EOF
 export TF_CLI_CONFIG_FILE=$work/terraformrc CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1
 cp -R examples/quickstart "$work/quickstart"
 
-# tf runs a Terraform command in the working copy, trusting the emulator's CA only there, and returns its exit
+# tf runs a Terraform command in the working copy and returns its exit
 # code. Its output goes to $work/tf.log and its errors to $work/tf.err, for show and dump.
 tf() { # command args...
   local command=$1 rc=0
   shift
-  (cd "$work/quickstart" && SSL_CERT_FILE=$EMULATOR_CA_FILE "$terraform" "$command" -no-color "$@") \
+  (cd "$work/quickstart" && "$terraform" "$command" -no-color "$@") \
     >"$work/tf.log" 2>"$work/tf.err" || rc=$?
   return "$rc"
 }
@@ -114,10 +102,9 @@ awk -F'\t' '$2 != "-" && $3 != "activated" { bad = 1 } END { exit bad }' "$work/
 
 moved=60212302 from=user2@contoso.example to=user5@contoso.example
 step "Out of band, an admin reassigns token $moved from $from to $to"
-id=$(token "$moved" | jq -r .id) || fail "token $moved is not in the emulator's inventory"
-control POST "devices/$id/assign" "{\"user\": \"$to\"}" >/dev/null
-read -r status holder < <(token "$moved" | jq -r '"\(.status) \(.assignedToId)"')
-[ "$(upn "$holder")" = "$to" ] || fail "the emulator did not reassign token $moved"
+emulator assign "$moved" "$to" >/dev/null || fail "the emulator could not reassign token $moved"
+read -r status upn < <(holder "$moved")
+[ "$upn" = "$to" ] || fail "the emulator did not reassign token $moved"
 echo "    the emulator now has token $moved with $to, status $status"
 
 step "terraform plan -detailed-exitcode detects the change"
@@ -127,8 +114,8 @@ step "terraform apply gives the token back to $from and activates it again"
 tf apply -auto-approve -input=false -compact-warnings || { dump; fail "terraform apply failed"; }
 show "$progress"
 print_tokens
-read -r status holder < <(token "$moved" | jq -r '"\(.status) \(.assignedToId)"')
-[ "$status $(upn "$holder")" = "activated $from" ] || fail "the emulator has token $moved $status for $(upn "$holder")"
+read -r status upn < <(holder "$moved")
+[ "$status $upn" = "activated $from" ] || fail "the emulator has token $moved $status for $upn"
 
 step "terraform plan -detailed-exitcode finds nothing to do"
 plan_exits 0 '^No changes'
@@ -136,7 +123,7 @@ plan_exits 0 '^No changes'
 step "terraform destroy: tokens unassigned and deleted; the policy is left enabled, with a warning"
 tf destroy -auto-approve -input=false -compact-warnings || { dump; fail "terraform destroy failed"; }
 show '^Destroy complete'
-[ "$(control GET devices | jq length)" -eq 0 ] || fail "the emulator's inventory is not empty after destroy"
+[ -z "$(emulator tokens)" ] || fail "the emulator's inventory is not empty after destroy"
 echo "    the emulator's inventory is empty"
 
 step "Done in ${SECONDS}s; stopping the emulator and removing .demo/"

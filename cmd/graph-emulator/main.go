@@ -1,83 +1,83 @@
-// Command graph-emulator runs the Graph and Entra emulator as a process, for the demo and the benchmarks.
+// Command graph-emulator runs a local, offline Microsoft Graph and Entra ID tenant for the provider: the emulator the
+// provider's tests run on (internal/emulator), as a process you can point Terraform at to try a configuration before
+// touching a real tenant. See the guide "Try your configuration offline" (docs/guides/offline.md).
 //
-//	graph-emulator -env-file emulator.env && . emulator.env
+//	graph-emulator start -user alice@contoso.example -user bob@contoso.example   # prints the lines to paste
+//	graph-emulator upload tokens.csv                                             # as an admin in the portal
+//	graph-emulator deactivate 60212302                                           # drift for terraform plan
+//	graph-emulator stop
 //
-// It writes the provider's environment to -env-file (the emulator's endpoints, ENTRAOATH_ALLOW_CUSTOM_ENDPOINTS=true
-// which the provider needs to use them, and the ARM_* sign-in), prints the server URL and runs until SIGINT or
-// SIGTERM.
+// `serve` runs it in the foreground instead of `start`; every other verb talks to the running emulator through
+// EMULATOR_URL and EMULATOR_CA_FILE, two of the lines it prints. `graph-emulator help` lists the verbs.
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
-
-	"github.com/entraoath/terraform-provider-entraoath/internal/emulator"
 )
 
+// verb is one subcommand: what it does, how it is called, and the function that runs it with its arguments.
+type verb struct {
+	name, args, help string
+	run              func(args []string) error
+}
+
+func verbs() []verb {
+	return []verb{
+		{"serve", "[flags]", "run the emulator in the foreground until Ctrl-C or `stop`; prints the environment lines", serve},
+		{"start", "[flags]", "run the emulator in the background, print the environment lines and return", start},
+		{"stop", "", "stop the emulator (saving -state if it was started with it)", stop},
+		{"users", "", "list the users", listUsers},
+		{"add-user", "UPN [DISPLAY NAME]", "add a user", addUser},
+		{"delete-user", "UPN", "delete a user; the user's tokens go back to the inventory", deleteUser},
+		{"tokens", "", "list the tokens: serial number, status, holder", listTokens},
+		{"upload", "[-activate] FILE.csv", "upload tokens in the portal's CSV format (upn,serial number,secret key,time interval,manufacturer,model); rows with a UPN are assigned, and activated with -activate", upload},
+		{"assign", "SERIAL UPN", "assign a token to a user (a reassignment if it has a holder)", deviceAction("assign")},
+		{"unassign", "SERIAL", "unassign a token: back to the inventory, available", deviceAction("unassign")},
+		{"activate", "SERIAL", "activate an assigned token, as if its user had entered a code", deviceAction("activate")},
+		{"deactivate", "SERIAL", "deactivate a token; it stays assigned", deviceAction("deactivate")},
+		{"delete", "SERIAL", "delete a token, even an assigned one", deviceAction("delete")},
+		{"permissions", "", "list the application permissions the provider's sign-in gets", listPermissions},
+		{"revoke", "PERMISSION...", "remove application permissions (Graph then answers 403)", changePermissions(false)},
+		{"grant", "PERMISSION...", "grant application permissions", changePermissions(true)},
+		{"faults", "[flags]", "set the fault injection (throttling, 503, lost responses...); no flags switches it off", setFaults},
+		{"latency", "DURATION", "add latency to every Graph call, e.g. 100ms", setLatency},
+		{"requests", "", "count the Graph calls made since the last reset, by route, and the injected faults", requests},
+		{"reset", "", "delete every token, restore the policy and permissions, switch faults off (users stay)", reset},
+	}
+}
+
 func main() {
-	if err := run(); err != nil {
+	if err := run(os.Args[1:]); err != nil && !errors.Is(err, flag.ErrHelp) {
 		fmt.Fprintln(os.Stderr, "graph-emulator:", err)
 		os.Exit(1)
 	}
 }
 
-func run() error {
-	addr := flag.String("addr", "127.0.0.1:0", "listen address")
-	caFile := flag.String("ca-file", "", "where to write the CA certificate (PEM); default a temporary file")
-	envFile := flag.String("env-file", "", "where to write the provider's environment as shell export lines")
-	users := flag.Int("users", 5, "how many users to create (user1..N@contoso.example)")
-	latency := flag.Duration("latency", 0, "latency added to every Graph call")
-	pageSize := flag.Int("page-size", 100, "default device list page size")
-	flag.Parse()
-
-	srv, err := emulator.Start(emulator.Options{Addr: *addr, CAFile: *caFile, Latency: *latency, PageSize: *pageSize})
-	if err != nil {
-		return err
+func run(args []string) error {
+	// Bare flags mean serve, as before there were verbs.
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") && args[0] != "-h" && args[0] != "-help" && args[0] != "--help" {
+		return serve(args)
 	}
-	defer srv.Close()
-	for i := 1; i <= *users; i++ {
-		srv.AddUser(emulator.User{
-			UserPrincipalName: fmt.Sprintf("user%d@contoso.example", i),
-			DisplayName:       fmt.Sprintf("User %d", i),
-		})
-	}
-	if *envFile != "" {
-		if err := os.WriteFile(*envFile, []byte(envLines(srv)), 0o600); err != nil {
-			return err
+	for _, v := range verbs() {
+		if v.name == args[0] {
+			return v.run(args[1:])
 		}
 	}
-	fmt.Println(srv.URL())
-
-	stop := make(chan os.Signal, 1)
-	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
-	<-stop
-	return nil
-}
-
-func envLines(srv *emulator.Server) string {
-	o := srv.Options()
-	var b strings.Builder
-	for _, kv := range [][2]string{
-		// The emulator is outside every Microsoft cloud: the provider talks to it only with this opt-in.
-		{"ENTRAOATH_ALLOW_CUSTOM_ENDPOINTS", "true"},
-		{"ENTRAOATH_GRAPH_ENDPOINT", srv.URL()},
-		{"ENTRAOATH_AUTHORITY_HOST", srv.URL() + "/"},
-		{"ARM_TENANT_ID", o.TenantID},
-		{"ARM_CLIENT_ID", o.ClientID},
-		{"ARM_CLIENT_SECRET", o.ClientSecret},
-		{"EMULATOR_CA_FILE", srv.CAFile()},
-		{"EMULATOR_URL", srv.URL()},
-	} {
-		fmt.Fprintf(&b, "export %s=%s\n", kv[0], shellQuote(kv[1]))
+	usage(os.Stdout)
+	if args[0] == "help" || strings.TrimLeft(args[0], "-") == "help" || args[0] == "-h" {
+		return nil
 	}
-	return b.String()
+	return fmt.Errorf("unknown verb %q", args[0])
 }
 
-// shellQuote single-quotes v for POSIX shells.
-func shellQuote(v string) string {
-	return "'" + strings.ReplaceAll(v, "'", `'\''`) + "'"
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "Usage: graph-emulator VERB [ARGS]; `graph-emulator VERB -h` for a verb's flags.")
+	for _, v := range verbs() {
+		fmt.Fprintf(w, "  %-12s %-22s %s\n", v.name, v.args, v.help)
+	}
 }

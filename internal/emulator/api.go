@@ -102,6 +102,18 @@ type Faults struct {
 	VisibilityDelay time.Duration
 }
 
+// FaultSwitches are Faults as the control surface takes them (PUT /_emulator/faults), durations in milliseconds.
+type FaultSwitches struct {
+	ThrottleRate      float64 `json:"throttle_rate"`
+	RetryAfterMS      float64 `json:"retry_after_ms"`
+	UnavailableRate   float64 `json:"unavailable_rate"`
+	LostWriteRate     float64 `json:"lost_write_rate"`
+	FailedWriteRate   float64 `json:"failed_write_rate"`
+	AppliedThen503    float64 `json:"applied_then_503_rate"`
+	AppliedThenReset  float64 `json:"applied_then_reset_rate"`
+	VisibilityDelayMS float64 `json:"visibility_delay_ms"`
+}
+
 // Policy is the hardwareOath authentication method configuration.
 type Policy struct {
 	State          string // "enabled" or "disabled"

@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 )
@@ -65,4 +66,65 @@ func TestControlSurface(t *testing.T) {
 	}
 	status, body = e.do("GET", devices, nil)
 	want(t, "faults are off after reset", status, body, http.StatusOK, "")
+}
+
+// TestControlSurfaceAdmin covers what cmd/graph-emulator's verbs do as a portal admin: upload, actions by serial
+// number, deleting a user, removing a permission, and the shutdown request.
+func TestControlSurfaceAdmin(t *testing.T) {
+	e := start(t, Options{})
+	csv := "upn,serial number,secret key,time interval,manufacturer,model\n" +
+		"alice@contoso.example,U1," + strings.ToLower(testSeed) + ",30,Contoso,OTP 110\n" +
+		",U2," + testSeed + ",60,Contoso,OTP 110\n"
+	if status, body := e.control("POST", "/upload?activate=true", []byte(csv)); status != 200 || len(body["value"].([]any)) != 2 {
+		t.Fatalf("upload: %d %v", status, body)
+	}
+	u1, u2 := e.srv.DevicesBySerial("U1"), e.srv.DevicesBySerial("U2")
+	if u1[0].Status != StatusActivated || u1[0].AssignedToID != e.alice.ID || u1[0].SecretKey != testSeed || u2[0].Status != StatusAvailable {
+		t.Fatalf("uploaded: %+v %+v", u1, u2)
+	}
+	for what, bad := range map[string]string{
+		"the Graph column names": "serialNumber,secretKey,timeIntervalInSeconds,manufacturer,model\nU3," + testSeed + ",30,C,M\n",
+		"a bad seed on line 3":   "upn,serial number,secret key,time interval,manufacturer,model\n,U3," + testSeed + ",30,C,M\n,U4,not-base32,30,C,M\n",
+		"an unknown user":        "upn,serial number,secret key,time interval,manufacturer,model\nnobody@contoso.example,U3," + testSeed + ",30,C,M\n",
+	} {
+		if status, _ := e.control("POST", "/upload", []byte(bad)); status != http.StatusBadRequest || len(e.srv.DevicesBySerial("U3")) != 0 {
+			t.Errorf("upload with %s: %d, %d U3 devices; want 400 and none", what, status, len(e.srv.DevicesBySerial("U3")))
+		}
+	}
+
+	if status, body := e.control("POST", "/devices/U2/assign", map[string]any{"user": "bob@contoso.example"}); status != 200 || body["assignedToId"] != e.bob.ID {
+		t.Fatalf("assign by serial: %d %v", status, body)
+	}
+	if status, _ := e.control("POST", "/devices/NOPE/activate", nil); status != http.StatusNotFound {
+		t.Fatalf("unknown serial: %d", status)
+	}
+
+	if status, _ := e.control("DELETE", "/users/bob@contoso.example", nil); status != 200 {
+		t.Fatal("delete user", status)
+	}
+	if _, ok := e.srv.User(e.bob.ID); ok {
+		t.Fatal("bob still exists")
+	}
+	if d := e.srv.DevicesBySerial("U2")[0]; d.Status != StatusAvailable || d.AssignedToID != "" {
+		t.Fatalf("a deleted user's token: %+v, want available", d)
+	}
+
+	if status, _ := e.control("PUT", "/permissions", []string{PermUserReadAll}); status != 200 {
+		t.Fatal("PUT permissions", status)
+	}
+	e.token = e.newToken()
+	status, body := e.do("GET", devices, nil)
+	want(t, "listing without Policy.ReadWrite.AuthenticationMethod", status, body, http.StatusForbidden, "Authorization_RequestDenied")
+
+	select {
+	case <-e.srv.Stopped():
+		t.Fatal("stopped before being asked")
+	default:
+	}
+	e.control("POST", "/shutdown", nil)
+	select {
+	case <-e.srv.Stopped():
+	case <-time.After(time.Second):
+		t.Fatal("POST /shutdown did not close Stopped")
+	}
 }

@@ -29,6 +29,9 @@ type Server struct {
 	http   *http.Server
 	closed atomic.Bool
 
+	stopped  chan struct{} // closed by POST /_emulator/shutdown
+	stopOnce sync.Once
+
 	latency atomic.Int64 // time.Duration added to every Graph call
 
 	mu        sync.Mutex // guards the tenant state below
@@ -64,6 +67,7 @@ func Start(opts Options) (*Server, error) {
 		rng:      rand.New(rand.NewPCG(opts.Seed, opts.Seed)),
 		requests: map[string]int{},
 		injected: map[string]int{},
+		stopped:  make(chan struct{}),
 	}
 	s.latency.Store(int64(opts.Latency))
 	if opts.CAFile == "" {
