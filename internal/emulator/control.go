@@ -54,6 +54,26 @@ func (s *Server) Unassign(deviceID string) error {
 	return s.editDevice(deviceID, func(d *Device) error { return unassign(d, nil, User{}) })
 }
 
+// DeleteUser deletes a directory user (object id or UPN), as an admin does in the portal. The tokens the user held
+// return to the inventory as available: the user's methods go with the account (a GUESS, see CONTRACT.md §4).
+func (s *Server) DeleteUser(user string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u, ok := s.findUserLocked(user)
+	if !ok {
+		return fmt.Errorf("emulator: user %q does not exist", user)
+	}
+	delete(s.users, u.ID)
+	for id, rec := range s.devices {
+		if rec.cur != nil && rec.cur.AssignedToID == u.ID {
+			d := *rec.cur
+			_ = unassign(&d, nil, User{})
+			s.putLocked(id, &d)
+		}
+	}
+	return nil
+}
+
 // Reset starts a test afresh: devices go; the policy, app permissions and latency return to their defaults;
 // faults are switched off and counts zeroed. Users and issued tokens stay.
 func (s *Server) Reset() {
