@@ -288,3 +288,23 @@ func TestUnknownSegment(t *testing.T) {
 	status, body := e.do("GET", "/beta/directory/nothingHere", nil)
 	want(t, "unknown segment", status, body, http.StatusBadRequest, "BadRequest")
 }
+
+func TestDeleteUserReturnsTokens(t *testing.T) {
+	e := start(t, Options{})
+	id := e.create("GONE")
+	if err := e.srv.Assign(id, e.alice.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.srv.DeleteUser(e.alice.UserPrincipalName); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := e.srv.User(e.alice.ID); ok {
+		t.Fatal("the deleted user is still there")
+	}
+	if d, _ := e.srv.Device(id); d.Status != StatusAvailable || d.AssignedToID != "" {
+		t.Fatalf("the deleted user's token is %s, assigned to %q; want available, assigned to nobody", d.Status, d.AssignedToID)
+	}
+	if err := e.srv.DeleteUser(e.alice.ID); err == nil {
+		t.Fatal("deleting a user twice succeeded")
+	}
+}

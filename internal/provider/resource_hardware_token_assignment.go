@@ -365,7 +365,8 @@ func (r *hardwareTokenAssignmentResource) Read(ctx context.Context, req resource
 		resp.State.RemoveResource(ctx)
 		return
 	case device.AssignedTo == nil:
-		tflog.Warn(ctx, "Hardware OATH token was unassigned outside Terraform; removing the assignment from state", map[string]any{"token_id": device.ID})
+		// Drift, never an error: the plan then assigns the token again, or the configuration drops the assignment.
+		resp.Diagnostics.AddWarning("Hardware Token Assignment Removed Outside Terraform", unassignedDetail(ctx, r.client, state, device))
 		resp.State.RemoveResource(ctx)
 		return
 	}
@@ -529,6 +530,21 @@ func (r *hardwareTokenAssignmentResource) ImportState(ctx context.Context, req r
 // assignedTo accepts a token assigned to the user with object id userID.
 func assignedTo(userID string) func(*graph.Device) bool {
 	return func(d *graph.Device) bool { return lifecycle.HeldBy(d, userID) }
+}
+
+// unassignedDetail explains an assignment Graph no longer shows, and names a deleted user as the likely cause: Graph
+// returns a deleted user's tokens to the inventory.
+func unassignedDetail(ctx context.Context, client graph.API, state hardwareTokenAssignmentModel, device *graph.Device) string {
+	who := userText(state.UserPrincipalName.ValueString(), state.UserID.ValueString())
+	detail := fmt.Sprintf("Hardware OATH token %s (serial %s) is no longer assigned to user %s in Microsoft Entra ID: it was "+
+		"unassigned outside Terraform. The assignment was removed from the state, so the plan assigns the token again.", device.ID, device.SerialNumber, who)
+	if _, err := client.GetUser(ctx, state.UserID.ValueString()); graph.IsNotFound(err) {
+		detail = fmt.Sprintf("User %s no longer exists in Microsoft Entra ID, and hardware OATH token %s (serial %s) is back in the "+
+			"inventory, available. The assignment was removed from the state. Remove the assignment from the configuration (the "+
+			"token can be issued again); as long as it stays, the plan assigns the token again and the apply fails on the missing user.",
+			who, device.ID, device.SerialNumber)
+	}
+	return detail
 }
 
 // assignableUser resolves the configured user and rejects guests, reporting problems against attr.
