@@ -1,0 +1,204 @@
+package provider
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-testing/config"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfversion"
+
+	"github.com/entraoath/terraform-provider-entraoath/internal/emulator"
+)
+
+// Issue 13 §1: a tenant whose tokens were uploaded in the portal, 300 of them, 200 assigned (four per user) and
+// activated, is adopted by one apply of the guide's example: no Graph write, at most ⌈N/999⌉ device listings plus
+// one read per distinct user, and an empty plan after. Then the configuration is frozen (tokens.json from the
+// example's output) and still plans empty. Not parallel: the emulator's request counts are the whole package's.
+func TestAccExample_adoptExistingTokens(t *testing.T) {
+	const tokens, assigned, perUser = 300, 200, 4
+	testAccExampleSetup(t)
+	batch := testAccName(t) // the manufacturer: only this test's tokens are adopted
+	var ids []string
+	t.Cleanup(func() {
+		for _, id := range ids {
+			_ = testEmulator.DeleteDevice(id)
+		}
+	})
+	users := make([]emulator.User, assigned/perUser)
+	for i := range users {
+		users[i] = testEmulator.AddUser(emulator.User{UserPrincipalName: fmt.Sprintf("%s-%d@contoso.example", batch, i), DisplayName: fmt.Sprintf("User %d", i)})
+	}
+	for i := range tokens {
+		d, err := testEmulator.AddDevice(emulator.Device{SerialNumber: fmt.Sprintf("%s-%03d", batch, i), Manufacturer: batch,
+			Model: "C302-i", SecretKey: testAccSeed(), TimeIntervalInSeconds: 30})
+		must(t, err)
+		ids = append(ids, d.ID)
+		if i < assigned {
+			must(t, testEmulator.Assign(d.ID, users[i/perUser].ID))
+			must(t, testEmulator.Activate(d.ID))
+		}
+	}
+	frozen := t.TempDir()
+	for _, f := range []string{"main.tf"} {
+		b, err := os.ReadFile(filepath.Join(examplesDir, "guides", "adopt-existing-tokens-frozen", f))
+		must(t, err)
+		must(t, os.WriteFile(filepath.Join(frozen, f), b, 0o600))
+	}
+	listings := (tokens + len(testEmulator.Devices()) + 998) / 999 // the inventory holds other tests' tokens too
+	adoption := &requestCounts{}
+	started := time.Now()
+	resource.Test(t, resource.TestCase{
+		PreCheck:               func() { testAccPreCheck(t) },
+		TerraformVersionChecks: []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_7_0)},
+		Steps: []resource.TestStep{
+			{
+				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				PreConfig:                func() { testEmulator.ResetRequests(); adoption.started = time.Now() },
+				ConfigDirectory:          config.StaticDirectory(filepath.Join(examplesDir, "guides", "adopt-existing-tokens")),
+				ConfigVariables:          config.Variables{"manufacturer": config.StringVariable(batch)},
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						adoption.snapshot(),
+						plancheck.ExpectResourceAction(`entraoath_hardware_token.this["`+batch+`-000"]`, plancheck.ResourceActionNoop),
+						plancheck.ExpectResourceAction(`entraoath_hardware_token_assignment.this["`+batch+`-000"]`, plancheck.ResourceActionNoop),
+						expectImports(tokens + assigned),
+					},
+					PostApplyPreRefresh:  []plancheck.PlanCheck{adoption.appliedAt()},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					writeOutputJSON{output: "adopted", path: filepath.Join(frozen, "tokens.json")},
+					emulatorCheck(func(*terraform.State) error {
+						if w := writes(testEmulator.Requests()); len(w) != 0 {
+							return fmt.Errorf("adopting wrote to Graph: %v", w)
+						}
+						return nil
+					}),
+				},
+			},
+			{
+				// Frozen: the same resources from tokens.json, without the data source and the import blocks. The plan
+				// changes no resource (only the output goes).
+				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				PreConfig:                testEmulator.ResetRequests,
+				ConfigDirectory:          config.StaticDirectory(frozen),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{expectImports(0)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+			},
+			{
+				// Stop managing the tokens without touching the tenant; the test deletes them from the emulator.
+				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				Config: `
+removed {
+  from = entraoath_hardware_token_assignment.this
+  lifecycle {
+    destroy = false
+  }
+}
+
+removed {
+  from = entraoath_hardware_token.this
+  lifecycle {
+    destroy = false
+  }
+}
+`,
+				ConfigStateChecks: []statecheck.StateCheck{emulatorCheck(func(*terraform.State) error {
+					if w := writes(testEmulator.Requests()); len(w) != 0 {
+						return fmt.Errorf("the steps after the adoption wrote to Graph: %v", w)
+					}
+					return nil
+				})},
+			},
+		},
+	})
+	got := adoption.counts
+	lists, userReads := got[testAccListDevices], got[testAccUserGET]
+	t.Logf("adoption of %d tokens and %d assignments (%d users): the plan read %d listing page(s), %d user(s), %d device(s); "+
+		"plan %s, plan and apply %s; the whole test %s", tokens, assigned, len(users), lists, userReads, got[testAccGetDevice],
+		adoption.planned.Round(time.Millisecond), adoption.done.Round(time.Millisecond), time.Since(started).Round(time.Millisecond))
+	if lists > listings || got[testAccGetDevice] != 0 || userReads > len(users) {
+		t.Errorf("adoption plan: %d listings (want at most %d), %d device reads (want 0), %d user reads (want at most %d): %v",
+			lists, listings, got[testAccGetDevice], userReads, len(users), got)
+	}
+}
+
+// requestCounts keeps the emulator's request counts after the adoption's plan command, and the time its plan and
+// apply took.
+type requestCounts struct {
+	counts           map[string]int
+	started          time.Time
+	planned, done time.Duration
+}
+
+func (c *requestCounts) snapshot() plancheck.PlanCheck {
+	return planCheckFunc(func() { c.counts, c.planned = testEmulator.Requests(), time.Since(c.started) })
+}
+
+func (c *requestCounts) appliedAt() plancheck.PlanCheck {
+	return planCheckFunc(func() { c.done = time.Since(c.started) })
+}
+
+type planCheckFunc func()
+
+func (f planCheckFunc) CheckPlan(context.Context, plancheck.CheckPlanRequest, *plancheck.CheckPlanResponse) {
+	f()
+}
+
+// writes are the Graph requests that are not reads (sign-in excluded).
+func writes(requests map[string]int) map[string]int {
+	out := map[string]int{}
+	for k, n := range requests {
+		if !strings.HasPrefix(k, "GET ") && !strings.Contains(k, "/oauth2/") {
+			out[k] = n
+		}
+	}
+	return out
+}
+
+// expectImports checks that the plan imports n resources and changes no resource.
+type expectImports int
+
+func (n expectImports) CheckPlan(_ context.Context, req plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
+	imports := 0
+	for _, rc := range req.Plan.ResourceChanges {
+		if !rc.Change.Actions.NoOp() && !rc.Change.Actions.Read() {
+			resp.Error = fmt.Errorf("%s: %v, want only imports", rc.Address, rc.Change.Actions)
+			return
+		}
+		if rc.Change.Importing != nil {
+			imports++
+		}
+	}
+	if imports != int(n) {
+		resp.Error = fmt.Errorf("the plan imports %d resources, want %d", imports, n)
+	}
+}
+
+// writeOutputJSON writes an output's value as `terraform output -json <output>` prints it.
+type writeOutputJSON struct{ output, path string }
+
+func (w writeOutputJSON) CheckState(_ context.Context, req statecheck.CheckStateRequest, resp *statecheck.CheckStateResponse) {
+	out, ok := req.State.Values.Outputs[w.output]
+	if !ok {
+		resp.Error = fmt.Errorf("no output %q", w.output)
+		return
+	}
+	b, err := json.Marshal(out.Value)
+	if err == nil {
+		err = os.WriteFile(w.path, b, 0o600)
+	}
+	resp.Error = err
+}
