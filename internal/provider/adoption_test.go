@@ -12,9 +12,11 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-testing/config"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/entraoath/terraform-provider-entraoath/internal/emulator"
@@ -138,8 +140,8 @@ removed {
 // requestCounts keeps the emulator's request counts after the adoption's plan command, and the time its plan and
 // apply took.
 type requestCounts struct {
-	counts           map[string]int
-	started          time.Time
+	counts        map[string]int
+	started       time.Time
 	planned, done time.Duration
 }
 
@@ -201,4 +203,195 @@ func (w writeOutputJSON) CheckState(_ context.Context, req statecheck.CheckState
 		err = os.WriteFile(w.path, b, 0o600)
 	}
 	resp.Error = err
+}
+
+// testAccBySerialConfig is an assignment-only configuration: the token is named by its serial number.
+func testAccBySerialConfig(serial, upn, extra string) string {
+	return fmt.Sprintf(`
+resource "entraoath_hardware_token_assignment" "test" {
+  serial_number       = %q
+  user_principal_name = %q
+  %s
+}
+`, serial, upn, extra)
+}
+
+// Issue 13 §2: assign and activate by serial number, with drift as with token_id.
+func TestAccHardwareTokenAssignment_bySerialNumber(t *testing.T) {
+	seed := testAccSeed()
+	token := testAccInventoryToken(t, seed)
+	user := testAccUser(t)
+	config := testAccBySerialConfig(token.SerialNumber, user.UserPrincipalName, testAccAttr("secret_key", seed))
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             testAccCheckTokenReturned(token.ID),
+		Steps: []resource.TestStep{
+			{
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectUnknownValue(testAccAssignment, tfjsonpath.New("token_id"))},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(testAccAssignment, tfjsonpath.New("token_id"), knownvalue.StringExact(token.ID)),
+					statecheck.ExpectKnownValue(testAccAssignment, tfjsonpath.New("id"), knownvalue.StringExact(user.ID+"/"+token.ID)),
+					statecheck.ExpectKnownValue(testAccAssignment, tfjsonpath.New("status"), knownvalue.StringExact("activated")),
+				},
+				Check: testAccCheckToken(token.ID, emulator.StatusActivated, user.ID),
+			},
+			{
+				// Unassigned in the portal: the plan assigns it again, by the same serial number.
+				PreConfig: func() { must(t, testEmulator.Unassign(token.ID)) },
+				Config:    config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(testAccAssignment, plancheck.ResourceActionCreate)},
+				},
+				Check: testAccCheckToken(token.ID, emulator.StatusActivated, user.ID),
+			},
+			{
+				// Deactivated in the portal: an in-place update activates it again.
+				PreConfig: func() { must(t, testEmulator.Deactivate(token.ID)) },
+				Config:    config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(testAccAssignment, plancheck.ResourceActionUpdate)},
+				},
+				Check: testAccCheckToken(token.ID, emulator.StatusActivated, user.ID),
+			},
+		},
+	})
+}
+
+// Exactly one of token_id and serial_number, checked when planning; a serial number the inventory does not hold
+// fails the apply before any write.
+func TestAccHardwareTokenAssignment_tokenByIDOrSerial(t *testing.T) {
+	token := testAccInventoryToken(t, testAccSeed())
+	user := testAccUser(t)
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:      testAccBySerialConfig(token.SerialNumber, user.UserPrincipalName, testAccAttr("token_id", token.ID)),
+				PlanOnly:    true,
+				ExpectError: testAccErrorPattern(`Invalid Attribute Combination.*Exactly one of these attributes must be configured: \[token_id,serial_number\]`),
+			},
+			{
+				Config: fmt.Sprintf(`
+resource "entraoath_hardware_token_assignment" "test" {
+  user_principal_name = %q
+}
+`, user.UserPrincipalName),
+				PlanOnly:    true,
+				ExpectError: testAccErrorPattern(`Exactly one of these attributes must be configured: \[token_id,serial_number\]`),
+			},
+			{
+				Config:      testAccBySerialConfig("NO-SUCH-"+token.SerialNumber, user.UserPrincipalName, "activate = false"),
+				ExpectError: testAccErrorPattern(`No hardware token with serial number "NO-SUCH-` + token.SerialNumber + `".*Check serial_number`),
+				Check:       testAccCheckTokenReturned(token.ID),
+			},
+		},
+	})
+}
+
+// Issue 13 §1: an activated assignment imported by <UPN>/<serial> needs no seed, writes nothing, and the
+// configuration the guide shows plans no change; naming the same token and user the other way later is no change
+// either, while naming another token replaces the assignment.
+func TestAccHardwareTokenAssignment_importBySerialNumber(t *testing.T) {
+	token, other := testAccInventoryToken(t, testAccSeed()), testAccInventoryToken(t, testAccSeed())
+	user := testAccUser(t)
+	config := testAccBySerialConfig(token.SerialNumber, user.UserPrincipalName, "")
+	byIDs := fmt.Sprintf(`
+resource "entraoath_hardware_token_assignment" "test" {
+  token_id = %q
+  user_id  = %q
+}
+`, token.ID, user.ID)
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				PreConfig: func() {
+					must(t, testEmulator.Assign(token.ID, user.ID))
+					must(t, testEmulator.Activate(token.ID))
+				},
+				Config:             config,
+				ResourceName:       testAccAssignment,
+				ImportState:        true,
+				ImportStateId:      user.UserPrincipalName + "/" + token.SerialNumber,
+				ImportStatePersist: true,
+				ImportStateCheck: func(states []*terraform.InstanceState) error {
+					want := map[string]string{"id": user.ID + "/" + token.ID, "serial_number": token.SerialNumber,
+						"user_principal_name": user.UserPrincipalName, "status": "activated", "activate": "true"}
+					for k, v := range want {
+						if got := states[0].Attributes[k]; got != v {
+							return fmt.Errorf("imported %s = %q, want %q", k, got, v)
+						}
+					}
+					return nil
+				},
+			},
+			{
+				Config:   config,
+				PlanOnly: true, // no seed, and no change
+			},
+			{
+				Config: byIDs,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(testAccAssignment, plancheck.ResourceActionUpdate)},
+				},
+				Check: testAccCheckToken(token.ID, emulator.StatusActivated, user.ID),
+			},
+			{
+				Config:   byIDs,
+				PlanOnly: true,
+			},
+			{
+				Config: testAccBySerialConfig(other.SerialNumber, user.UserPrincipalName, "activate = false"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(testAccAssignment, plancheck.ResourceActionReplace)},
+				},
+				Check: resource.ComposeTestCheckFunc(testAccCheckTokenReturned(token.ID), testAccCheckToken(other.ID, emulator.StatusAssigned, user.ID)),
+			},
+		},
+	})
+}
+
+// Issue 13 §1: `terraform plan -generate-config-out` writes configuration for an imported activated assignment and
+// its token that validates and plans no change, without seeds (plugin-testing's GenerateConfig mode runs the plan
+// with -generate-config-out and fails unless the import is a no-op). Both import forms of the assignment.
+func TestAccAdoption_generateConfig(t *testing.T) {
+	for name, importID := range map[string]func(emulator.Device, emulator.User) string{
+		"upnAndSerial": func(d emulator.Device, u emulator.User) string { return u.UserPrincipalName + "/" + d.SerialNumber },
+		"ids":          func(d emulator.Device, u emulator.User) string { return u.ID + "/" + d.ID },
+	} {
+		t.Run(name, func(t *testing.T) {
+			token := testAccInventoryToken(t, testAccSeed())
+			user := testAccUser(t)
+			must(t, testEmulator.Assign(token.ID, user.ID))
+			must(t, testEmulator.Activate(token.ID))
+			for resourceName, id := range map[string]string{
+				"entraoath_hardware_token_assignment.adopted": importID(token, user),
+				"entraoath_hardware_token.adopted":            token.SerialNumber,
+			} {
+				resource.Test(t, resource.TestCase{
+					PreCheck:                 func() { testAccPreCheck(t) },
+					TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_5_0)},
+					ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+					Steps: []resource.TestStep{{
+						Config:          `provider "entraoath" {}`,
+						ResourceName:    resourceName,
+						ImportState:     true,
+						ImportStateKind: resource.ImportBlockWithID,
+						ImportStateId:   id,
+						GenerateConfig:  true,
+					}},
+				})
+			}
+			if err := testAccCheckToken(token.ID, emulator.StatusActivated, user.ID)(nil); err != nil {
+				t.Error(err)
+			}
+		})
+	}
 }
