@@ -135,10 +135,10 @@ func TestAccHardwareTokenAssignment_activateByUPN(t *testing.T) {
 				),
 			},
 			{
-				ResourceName:            testAccAssignment,
-				ImportState:             true,
-				ImportStateIdFunc:       func(*terraform.State) (string, error) { return user.UserPrincipalName + "/" + token.ID, nil },
-				ImportStateVerify:       true,
+				ResourceName:      testAccAssignment,
+				ImportState:       true,
+				ImportStateIdFunc: func(*terraform.State) (string, error) { return user.UserPrincipalName + "/" + token.ID, nil },
+				ImportStateVerify: true,
 				// The import records the user and the token in the forms its id gives (for -generate-config-out).
 				ImportStateVerifyIgnore: append([]string{"user_id", "serial_number"}, testAccAssignmentImportIgnore...),
 			},
