@@ -307,31 +307,28 @@ resource "entraoath_hardware_token_assignment" "test" {
   user_id  = %q
 }
 `, token.ID, user.ID)
+	imported := testAccImportActivatedStep(t, token, user, config)
+	imported.ImportStateId = user.UserPrincipalName + "/" + token.SerialNumber
+	imported.ImportStateCheck = func(states []*terraform.InstanceState) error {
+		want := map[string]string{"id": user.ID + "/" + token.ID, "serial_number": token.SerialNumber,
+			"user_principal_name": user.UserPrincipalName, "status": "activated", "activate": "true"}
+		for k, v := range want {
+			if got := states[0].Attributes[k]; got != v {
+				return fmt.Errorf("imported %s = %q, want %q", k, got, v)
+			}
+		}
+		for _, k := range []string{"user_id", "token_id", "secret_key"} {
+			if got, ok := states[0].Attributes[k]; ok && got != "" {
+				return fmt.Errorf("imported %s = %q, want null", k, got)
+			}
+		}
+		return nil
+	}
 	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
-			{
-				PreConfig: func() {
-					must(t, testEmulator.Assign(token.ID, user.ID))
-					must(t, testEmulator.Activate(token.ID))
-				},
-				Config:             config,
-				ResourceName:       testAccAssignment,
-				ImportState:        true,
-				ImportStateId:      user.UserPrincipalName + "/" + token.SerialNumber,
-				ImportStatePersist: true,
-				ImportStateCheck: func(states []*terraform.InstanceState) error {
-					want := map[string]string{"id": user.ID + "/" + token.ID, "serial_number": token.SerialNumber,
-						"user_principal_name": user.UserPrincipalName, "status": "activated", "activate": "true"}
-					for k, v := range want {
-						if got := states[0].Attributes[k]; got != v {
-							return fmt.Errorf("imported %s = %q, want %q", k, got, v)
-						}
-					}
-					return nil
-				},
-			},
+			imported,
 			{
 				Config:   config,
 				PlanOnly: true, // no seed, and no change
