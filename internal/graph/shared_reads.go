@@ -18,7 +18,9 @@ import (
 //   - A device the listing does not hold is read with GetDevice: it may be newer than the listing, and a missing
 //     device stays a 404.
 //   - WithFreshReads marks reads that must go to Graph, such as a poll waiting for Graph to show a write.
-//   - ListDevices (a data source or an import by serial number), ListMethods and the policy calls pass through.
+//   - ListDevices (a data source) is answered from the listing, its eq filter applied as OData does (strings compared
+//     case-sensitively), until the first write or create through the wrapper; from then on it goes to Graph, so a
+//     data source read after a write in the same command sees it. ListMethods and the policy calls pass through.
 //
 // Changes made outside the provider after the listing was loaded are seen by the next Terraform command, which
 // configures a new wrapper; changes made before it are always seen.
@@ -42,6 +44,7 @@ type sharedReads struct {
 	mu      sync.Mutex
 	created map[string]Device // created through this wrapper and not written since, from the POST response
 	written map[string]bool   // written through this wrapper: always read from Graph
+	wrote   bool              // a device was written or created through this wrapper
 	users   map[string]User   // by lower-case object id, UPN and the reference asked for
 }
 
@@ -77,6 +80,52 @@ func (s *sharedReads) GetDevice(ctx context.Context, id string) (*Device, error)
 	return s.API.GetDevice(ctx, id)
 }
 
+// ListDevices answers from the listing while this command has written nothing: a data source or an import that
+// lists the inventory then costs no request beyond the listing every resource read shares.
+func (s *sharedReads) ListDevices(ctx context.Context, filter DeviceFilter) ([]Device, error) {
+	if fresh, _ := ctx.Value(freshReadsKey{}).(bool); fresh || s.hasWritten() {
+		return s.API.ListDevices(ctx, filter)
+	}
+	listing, err := s.inventory(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// Ask again after the wait: a write may have started while the listing loaded.
+	if listing == nil || s.hasWritten() {
+		return s.API.ListDevices(ctx, filter)
+	}
+	var out []Device
+	for _, d := range listing {
+		if filter.matches(d) {
+			out = append(out, *cloneDevice(d))
+		}
+	}
+	return out, nil
+}
+
+// matches applies f as Graph's $filter does: eq on each set field, strings compared case-sensitively.
+func (f DeviceFilter) matches(d Device) bool {
+	holder := ""
+	if d.AssignedTo != nil {
+		holder = d.AssignedTo.ID
+	}
+	for _, t := range [][2]string{
+		{f.SerialNumber, d.SerialNumber}, {f.Status, d.Status}, {f.Manufacturer, d.Manufacturer},
+		{f.Model, d.Model}, {f.AssignedToID, holder},
+	} {
+		if t[0] != "" && t[0] != t[1] {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *sharedReads) hasWritten() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.wrote
+}
+
 func (s *sharedReads) isWritten(id string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -106,7 +155,7 @@ func (s *sharedReads) inventory(ctx context.Context) (map[string]Device, error) 
 		go func() {
 			defer close(s.loaded)
 			defer cancel()
-			devices, err := s.ListDevices(listCtx, DeviceFilter{})
+			devices, err := s.API.ListDevices(listCtx, DeviceFilter{})
 			if err != nil {
 				return
 			}
@@ -126,6 +175,9 @@ func (s *sharedReads) inventory(ctx context.Context) (map[string]Device, error) 
 }
 
 func (s *sharedReads) CreateDevice(ctx context.Context, d Device, assignToUserID string) (*Device, error) {
+	s.mu.Lock()
+	s.wrote = true // before the POST: a lost response may hide a token it created
+	s.mu.Unlock()
 	created, err := s.API.CreateDevice(ctx, d, assignToUserID)
 	if err != nil {
 		return nil, err
@@ -143,6 +195,7 @@ func (s *sharedReads) CreateDevice(ctx context.Context, d Device, assignToUserID
 func (s *sharedReads) write(deviceID string, send func() error) error {
 	s.mu.Lock()
 	s.written[foldKey(deviceID)] = true
+	s.wrote = true
 	delete(s.created, foldKey(deviceID))
 	s.mu.Unlock()
 	return send()

@@ -3,6 +3,8 @@ package graph_test
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/entraoath/terraform-provider-entraoath/internal/emulator"
@@ -330,4 +332,60 @@ func TestSharedReads_freshReadsBypassTheListing(t *testing.T) {
 		t.Fatalf("fresh read: %+v, %v; want the rename", got, err)
 	}
 	wantRequests(t, srv, map[string]int{reqListDevices: 1, reqGetDevice: 1})
+}
+
+// A data source's filtered list shares the listing with every device read while the command has written nothing;
+// after a write it goes to Graph, and sees the write.
+func TestSharedReads_listDevicesSharesTheListingUntilAWrite(t *testing.T) {
+	srv := startEmulator(t, emulator.Options{})
+	h := newHarness(t, srv, 0)
+	ctx := context.Background()
+	devices := addDevices(t, srv, 3)
+	user := srv.AddUser(emulator.User{UserPrincipalName: "lister@contoso.example"})
+	if err := srv.Assign(devices[1].ID, user.ID); err != nil {
+		t.Fatal(err)
+	}
+	api := graph.NewSharedReads(h.client)
+	srv.ResetRequests()
+
+	list := func(f graph.DeviceFilter) []string {
+		t.Helper()
+		got, err := api.ListDevices(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var serials []string
+		for _, d := range got {
+			serials = append(serials, d.SerialNumber)
+		}
+		slices.Sort(serials)
+		return serials
+	}
+	for _, tc := range []struct {
+		filter graph.DeviceFilter
+		want   []string
+	}{
+		{graph.DeviceFilter{AssignedToID: user.ID}, []string{devices[1].SerialNumber}},
+		{graph.DeviceFilter{Status: graph.StatusAssigned, Manufacturer: devices[1].Manufacturer}, []string{devices[1].SerialNumber}},
+		{graph.DeviceFilter{SerialNumber: strings.ToLower(devices[0].SerialNumber)}, nil}, // OData compares case-sensitively
+		{graph.DeviceFilter{SerialNumber: devices[2].SerialNumber}, []string{devices[2].SerialNumber}},
+	} {
+		if got := list(tc.filter); !slices.Equal(got, tc.want) {
+			t.Errorf("ListDevices(%+v) from the listing: %v, want %v", tc.filter, got, tc.want)
+		}
+	}
+	if _, err := api.GetDevice(ctx, devices[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	wantRequests(t, srv, map[string]int{reqListDevices: 1, reqGetDevice: 0})
+
+	if err := api.AssignDevice(ctx, user.ID, devices[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{devices[0].SerialNumber, devices[1].SerialNumber}
+	slices.Sort(want)
+	if got := list(graph.DeviceFilter{AssignedToID: user.ID}); !slices.Equal(got, want) {
+		t.Errorf("ListDevices after an assignment: %v, want %v", got, want)
+	}
+	wantRequests(t, srv, map[string]int{reqListDevices: 2})
 }

@@ -20,6 +20,7 @@ type assignmentPlan struct {
 	activate, deactivate types.Bool
 	planned, current     types.String // the planned and the prior status
 	tokenID, serial      types.String // serial: from the prior state, null when creating
+	stateTokenID         types.String // null when creating, or after an import by serial number
 	// The user as configured (user_id, or else user_principal_name), and the same attribute in the prior state.
 	userAttr                  path.Path
 	userRef, stateRef         types.String
@@ -46,6 +47,18 @@ func (a *assignmentPlan) read(ctx context.Context, req resource.ModifyPlanReques
 	diags.Append(req.State.GetAttribute(ctx, a.userAttr, &a.stateRef)...)
 	diags.Append(req.State.GetAttribute(ctx, path.Root("user_id"), &a.stateUserID)...)
 	diags.Append(req.State.GetAttribute(ctx, path.Root("user_principal_name"), &a.stateUserUPN)...)
+	diags.Append(req.State.GetAttribute(ctx, path.Root("token_id"), &a.stateTokenID)...)
+	if a.tokenID.IsNull() { // imported by serial number, configured by serial number: the id still names the token
+		var id types.String
+		diags.Append(req.State.GetAttribute(ctx, path.Root("id"), &id)...)
+		_, tokenID := splitAssignmentID(id.ValueString())
+		a.tokenID = types.StringValue(tokenID)
+	}
+}
+
+// imported reports whether the state names the user or the token in one form only, as an import leaves it.
+func (a *assignmentPlan) imported() bool {
+	return !a.creating && (a.stateUserID.IsNull() || a.stateUserUPN.IsNull() || a.stateTokenID.IsNull() || a.serial.IsNull())
 }
 
 // plannedStatus is the status the apply leads to: activate = true activates a token that is not activated, and

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
-	"slices"
 	"strings"
 	"time"
 
@@ -407,7 +406,7 @@ func (r *hardwareTokenResource) Delete(ctx context.Context, req resource.DeleteR
 func (r *hardwareTokenResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
 	id := strings.TrimSpace(req.ID)
 	if !guidPattern.MatchString(id) {
-		id = r.idBySerial(ctx, id, &resp.Diagnostics)
+		id = tokenBySerial(ctx, r.client, &resp.Diagnostics, "Unable to Import Hardware Token", path.Empty(), id)
 		if resp.Diagnostics.HasError() {
 			return
 		}
@@ -545,28 +544,3 @@ func deviceUpdate(plan, state tokenAttributes) (graph.DeviceUpdate, bool) {
 }
 
 var guidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-
-func (r *hardwareTokenResource) idBySerial(ctx context.Context, serial string, diags *diag.Diagnostics) string {
-	const summary = "Unable to Import Hardware Token"
-	devices, err := r.client.ListDevices(ctx, graph.DeviceFilter{SerialNumber: serial})
-	if err != nil {
-		addGraphError(diags, summary, fmt.Sprintf("find the hardware token with serial number %q in the tenant inventory", serial), permInventoryRead, err)
-		return ""
-	}
-	switch len(devices) {
-	case 0:
-		diags.AddError(summary, fmt.Sprintf("No hardware token with serial number %q is in the tenant inventory. "+
-			"Check the serial number, or import the token by its object id (GUID).", serial))
-		return ""
-	case 1:
-		return devices[0].ID
-	}
-	ids := make([]string, len(devices))
-	for i, d := range devices {
-		ids[i] = d.ID
-	}
-	slices.Sort(ids)
-	diags.AddError(summary, fmt.Sprintf("%d hardware tokens have serial number %q: %s. Import the one you mean by its object id.",
-		len(devices), serial, strings.Join(ids, ", ")))
-	return ""
-}

@@ -119,9 +119,11 @@ func (r *hardwareTokenAssignmentResource) Schema(ctx context.Context, _ resource
 			},
 			"token_id": schema.StringAttribute{
 				MarkdownDescription: "The object id of the hardware OATH token in the inventory (`entraoath_hardware_token.<name>.id`). " +
-					"Changing it assigns a different token (replacement).",
-				Required:      true,
-				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+					"Set exactly one of `token_id` and `serial_number`; with `serial_number`, the token's id is looked up and " +
+					"known after apply. Changing it assigns a different token (replacement).",
+				Optional:      true,
+				Computed:      true,
+				PlanModifiers: []planmodifier.String{keepUnsetIdentity{}, replaceIdentity()},
 				Validators:    []validator.String{stringvalidator.LengthAtLeast(1)},
 			},
 			"user_id": schema.StringAttribute{
@@ -130,24 +132,18 @@ func (r *hardwareTokenAssignmentResource) Schema(ctx context.Context, _ resource
 					"Changing the user forces replacement.",
 				Optional: true,
 				Computed: true,
-				PlanModifiers: []planmodifier.String{
-					// Keeps the looked-up value when the other attribute identifies the user; a changed user is
-					// replaced, and Terraform plans a replacement again without prior state, so the value becomes unknown.
-					stringplanmodifier.UseStateForUnknown(),
-					stringplanmodifier.RequiresReplace(),
-				},
-				Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
+				// Keeps the looked-up value when the other attribute identifies the user; a changed user is replaced, and
+				// Terraform plans a replacement again without prior state, so the value becomes unknown.
+				PlanModifiers: []planmodifier.String{keepUnsetIdentity{}, replaceIdentity()},
+				Validators:    []validator.String{stringvalidator.LengthAtLeast(1)},
 			},
 			"user_principal_name": schema.StringAttribute{
 				MarkdownDescription: "The user principal name of the user who receives the token, e.g. `amy@contoso.com`. " +
 					"Exactly one of `user_id` and `user_principal_name` must be set. Changing the user forces replacement.",
-				Optional: true,
-				Computed: true,
-				PlanModifiers: []planmodifier.String{
-					stringplanmodifier.UseStateForUnknown(),
-					stringplanmodifier.RequiresReplace(),
-				},
-				Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
+				Optional:      true,
+				Computed:      true,
+				PlanModifiers: []planmodifier.String{keepUnsetIdentity{}, replaceIdentity()},
+				Validators:    []validator.String{stringvalidator.LengthAtLeast(1)},
 			},
 			"activate": schema.BoolAttribute{
 				MarkdownDescription: "Whether the token is activated for the user during apply (default `true`). " +
@@ -212,9 +208,20 @@ func (r *hardwareTokenAssignmentResource) Schema(ctx context.Context, _ resource
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 			"serial_number": schema.StringAttribute{
-				MarkdownDescription: "The token's serial number, read from the inventory.",
-				Computed:            true,
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+				MarkdownDescription: "The serial number of the token to assign (printed on it), as an alternative to `token_id`: " +
+					"set exactly one of the two. With `serial_number`, a configuration that only assigns tokens (another team " +
+					"uploads them, in the portal or in another configuration) needs neither `entraoath_hardware_token` resources " +
+					"nor a reference to them. The provider looks the serial number up in the inventory listing it shares with " +
+					"every other read of the command (no extra request for fleets of up to 999 tokens), then assigns and " +
+					"activates the token by its object id, so that the outcome of every write is read from the token as for " +
+					"`token_id`; the serial number must match exactly one token. Use `token_id` when the token is created in " +
+					"the same configuration (Terraform then orders the assignment after the token); use `serial_number` when " +
+					"the token already is, or will be, in the inventory by other means. With `token_id`, this attribute is " +
+					"read from the inventory. Changing it assigns a different token (replacement).",
+				Optional:      true,
+				Computed:      true,
+				PlanModifiers: []planmodifier.String{keepUnsetIdentity{}, replaceIdentity()},
+				Validators:    []validator.String{stringvalidator.LengthAtLeast(1)},
 			},
 			"last_used_date_time": schema.StringAttribute{
 				MarkdownDescription: "When the token was last used (RFC 3339), as of the last refresh; empty if never used.",
@@ -234,6 +241,7 @@ func (r *hardwareTokenAssignmentResource) Configure(_ context.Context, req resou
 func (r *hardwareTokenAssignmentResource) ConfigValidators(_ context.Context) []resource.ConfigValidator {
 	return []resource.ConfigValidator{
 		resourcevalidator.ExactlyOneOf(path.MatchRoot("user_id"), path.MatchRoot("user_principal_name")),
+		resourcevalidator.ExactlyOneOf(path.MatchRoot("token_id"), path.MatchRoot("serial_number")),
 		resourcevalidator.Conflicting(path.MatchRoot(attrSecretKey), path.MatchRoot(attrSecretKeyWO)),
 		activationSettingsValidator{},
 	}
@@ -260,8 +268,11 @@ func (r *hardwareTokenAssignmentResource) ModifyPlan(ctx context.Context, req re
 		resp.Diagnostics.AddAttributeWarning(path.Root(attrSecretKey), "Hardware Token Activation Will Need the Seed",
 			missingSeedDetail("activates the token for its user")+" Without it, the apply fails on this resource.")
 	}
+	if a.imported() && r.client != nil {
+		r.identityFilled(ctx, req, resp)
+	}
 	claim, ok := r.planUser(ctx, &resp.Diagnostics, a)
-	if ok && !resp.Diagnostics.HasError() && !a.tokenID.IsUnknown() {
+	if ok && !resp.Diagnostics.HasError() && a.tokenID.ValueString() != "" {
 		r.claimToken(ctx, &resp.Diagnostics, a.tokenID.ValueString(), a.serial.ValueString(), claim)
 	}
 }
@@ -275,6 +286,12 @@ func (r *hardwareTokenAssignmentResource) Create(ctx context.Context, req resour
 	}
 	ctx, cancel := withTimeout(ctx, plan.Timeouts.Create, defaultCreateTimeout, &resp.Diagnostics)
 	defer cancel()
+	if plan.TokenID.IsUnknown() || plan.TokenID.IsNull() {
+		if plan.TokenID = types.StringValue(tokenBySerial(ctx, r.client, &resp.Diagnostics, summary, path.Root("serial_number"),
+			plan.SerialNumber.ValueString())); resp.Diagnostics.HasError() {
+			return
+		}
+	}
 	userAttr, userRef := path.Root("user_id"), plan.UserID.ValueString()
 	if plan.UserID.IsUnknown() || plan.UserID.IsNull() {
 		userAttr, userRef = path.Root("user_principal_name"), plan.UserPrincipalName.ValueString()
@@ -352,16 +369,17 @@ func (r *hardwareTokenAssignmentResource) Read(ctx context.Context, req resource
 	defer cancel()
 	// Right after the provider wrote the assignment, Graph may still show the token as before: read again until the
 	// read agrees with the state or the consistency window has passed; only then is a difference drift.
-	device, err := r.engine.Read(ctx, r.client, state.TokenID.ValueString(), r.engine.SettledBy(lastWrite(ctx, req.Private)), func(d *graph.Device) bool {
-		return assignedTo(state.UserID.ValueString())(d) && effectiveStatus(d) == state.Status.ValueString()
+	userID, tokenID := state.ids()
+	device, err := r.engine.Read(ctx, r.client, tokenID, r.engine.SettledBy(lastWrite(ctx, req.Private)), func(d *graph.Device) bool {
+		return assignedTo(userID)(d) && effectiveStatus(d) == state.Status.ValueString()
 	})
 	switch {
 	case err != nil:
 		addGraphError(&resp.Diagnostics, "Unable to Read Hardware Token Assignment",
-			fmt.Sprintf("read hardware OATH token %s", state.TokenID.ValueString()), permInventoryRead, err)
+			fmt.Sprintf("read hardware OATH token %s", tokenID), permInventoryRead, err)
 		return
 	case device == nil:
-		tflog.Warn(ctx, "Hardware OATH token no longer exists; removing the assignment from state", map[string]any{"token_id": state.TokenID.ValueString()})
+		tflog.Warn(ctx, "Hardware OATH token no longer exists; removing the assignment from state", map[string]any{"token_id": tokenID})
 		resp.State.RemoveResource(ctx)
 		return
 	case device.AssignedTo == nil:
@@ -370,7 +388,7 @@ func (r *hardwareTokenAssignmentResource) Read(ctx context.Context, req resource
 		resp.State.RemoveResource(ctx)
 		return
 	}
-	changed := !strings.EqualFold(device.AssignedTo.ID, state.UserID.ValueString())
+	changed := !strings.EqualFold(device.AssignedTo.ID, userID)
 	if changed {
 		// Record the actual holder: the configured user then differs and the plan shows the replacement.
 		tflog.Warn(ctx, "Hardware OATH token is assigned to another user", map[string]any{"token_id": device.ID, "holder": device.AssignedTo.ID})
@@ -408,7 +426,7 @@ func (r *hardwareTokenAssignmentResource) Update(ctx context.Context, req resour
 	}
 	ctx, cancel := withTimeout(ctx, plan.Timeouts.Update, defaultUpdateTimeout, &resp.Diagnostics)
 	defer cancel()
-	userID, tokenID := state.UserID.ValueString(), state.TokenID.ValueString()
+	userID, tokenID := state.ids()
 	who := userText(state.UserPrincipalName.ValueString(), userID)
 	current := state.Status.ValueString()
 	switch {
@@ -459,7 +477,7 @@ func (r *hardwareTokenAssignmentResource) Delete(ctx context.Context, req resour
 	}
 	ctx, cancel := withTimeout(ctx, state.Timeouts.Delete, defaultDeleteTimeout, &resp.Diagnostics)
 	defer cancel()
-	userID, tokenID := state.UserID.ValueString(), state.TokenID.ValueString()
+	userID, tokenID := state.ids()
 	who := userText(state.UserPrincipalName.ValueString(), userID)
 	// Terraform is told the assignment is gone once Graph shows it: the token's own destroy (or a new assignment)
 	// must not find it still assigned.
@@ -476,12 +494,15 @@ func (r *hardwareTokenAssignmentResource) Delete(ctx context.Context, req resour
 	}
 }
 
-// ImportState takes `<user object id or UPN>/<token id>` and checks that the token is assigned to that user.
+// ImportState takes `<user object id or UPN>/<token id or serial number>` and checks that the token is assigned to
+// that user. It reads nothing else and writes nothing: the state records the user and the token in the forms the id
+// names them (see ids), and the seed stays null, as an activated token needs none.
 func (r *hardwareTokenAssignmentResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
 	const summary = "Unable to Import Hardware Token Assignment"
-	userRef, tokenID, ok := strings.Cut(req.ID, "/")
-	if !ok || userRef == "" || tokenID == "" {
-		resp.Diagnostics.AddError(summary, fmt.Sprintf("The import id %q is not of the form <user object id or user principal name>/<token id>.", req.ID))
+	userRef, tokenRef, ok := strings.Cut(req.ID, "/")
+	if !ok || userRef == "" || tokenRef == "" {
+		resp.Diagnostics.AddError(summary, fmt.Sprintf("The import id %q is not of the form <user object id or user principal name>/"+
+			"<token id or serial number>, e.g. amy@contoso.com/OOB-7777.", req.ID))
 		return
 	}
 	user, err := r.client.GetUser(ctx, userRef)
@@ -492,6 +513,16 @@ func (r *hardwareTokenAssignmentResource) ImportState(ctx context.Context, req r
 		}
 		addGraphError(&resp.Diagnostics, summary, fmt.Sprintf("read user %s", userRef), permUserRead, err)
 		return
+	}
+	state := hardwareTokenAssignmentModel{UserID: types.StringNull(), UserPrincipalName: types.StringNull(), TokenID: types.StringNull(), SerialNumber: types.StringNull()}
+	tokenID := tokenRef
+	if guidPattern.MatchString(tokenRef) {
+		state.TokenID = types.StringValue(tokenRef)
+	} else {
+		state.SerialNumber = types.StringValue(tokenRef)
+		if tokenID = tokenBySerial(ctx, r.client, &resp.Diagnostics, summary, path.Empty(), tokenRef); tokenID == "" {
+			return
+		}
 	}
 	device := r.readToken(ctx, &resp.Diagnostics, summary, tokenID)
 	if device == nil {
@@ -506,21 +537,16 @@ func (r *hardwareTokenAssignmentResource) ImportState(ctx context.Context, req r
 			"Import the assignment with the id of the user who holds the token.", device.ID, device.SerialNumber, user.UserPrincipalName, user.ID, holder))
 		return
 	}
-	upn := user.UserPrincipalName
-	if strings.EqualFold(userRef, upn) {
-		upn = userRef // keep the operator's spelling, so a configuration written the same way plans no change
+	if guidPattern.MatchString(userRef) {
+		state.UserID = types.StringValue(user.ID)
+	} else {
+		state.UserPrincipalName = types.StringValue(userRef) // the operator's spelling: a configuration written the same way plans no change
 	}
 	var noTimeouts timeouts.Value // null, of the schema's type
 	resp.Diagnostics.Append(resp.State.GetAttribute(ctx, path.Root("timeouts"), &noTimeouts)...)
 	// The seed and display name stay null (zero values): Graph never returns the seed, and the display name only
 	// travels with an activation.
-	state := hardwareTokenAssignmentModel{
-		Timeouts:          noTimeouts,
-		ID:                types.StringValue(user.ID + "/" + device.ID),
-		TokenID:           types.StringValue(tokenID),
-		UserID:            types.StringValue(user.ID),
-		UserPrincipalName: types.StringValue(upn),
-	}
+	state.Timeouts, state.ID = noTimeouts, types.StringValue(user.ID+"/"+device.ID)
 	setFromDevice(&state, device)
 	state.Activate = types.BoolValue(state.Status.ValueString() == graph.StatusActivated)
 	state.Deactivate = types.BoolValue(false)
@@ -615,6 +641,9 @@ func addAssignmentError(diags *diag.Diagnostics, summary, attempted string, err 
 // setFromDevice records what Graph says of the token in m and reports whether that changed m.
 func setFromDevice(m *hardwareTokenAssignmentModel, d *graph.Device) bool {
 	a, status := tokenAttributesFrom(d), types.StringValue(effectiveStatus(d))
+	if m.SerialNumber.IsNull() { // imported by token id: the serial number stays out of the state (see ids)
+		a.SerialNumber = m.SerialNumber
+	}
 	changed := m.SerialNumber != a.SerialNumber || m.LastUsedDateTime != a.LastUsedDateTime || m.Status != status
 	m.SerialNumber, m.LastUsedDateTime, m.Status = a.SerialNumber, a.LastUsedDateTime, status
 	return changed

@@ -135,18 +135,19 @@ func TestAccHardwareTokenAssignment_activateByUPN(t *testing.T) {
 				),
 			},
 			{
-				ResourceName:            testAccAssignment,
-				ImportState:             true,
-				ImportStateIdFunc:       func(*terraform.State) (string, error) { return user.UserPrincipalName + "/" + token.ID, nil },
-				ImportStateVerify:       true,
-				ImportStateVerifyIgnore: testAccAssignmentImportIgnore,
+				ResourceName:      testAccAssignment,
+				ImportState:       true,
+				ImportStateIdFunc: func(*terraform.State) (string, error) { return user.UserPrincipalName + "/" + token.ID, nil },
+				ImportStateVerify: true,
+				// The import records the user and the token in the forms its id gives (for -generate-config-out).
+				ImportStateVerifyIgnore: append([]string{"user_id", "serial_number"}, testAccAssignmentImportIgnore...),
 			},
 			{
 				ResourceName:            testAccAssignment,
 				ImportState:             true,
-				ImportStateIdFunc:       func(*terraform.State) (string, error) { return user.ID + "/" + token.ID, nil },
+				ImportStateIdFunc:       func(*terraform.State) (string, error) { return user.ID + "/" + token.SerialNumber, nil },
 				ImportStateVerify:       true,
-				ImportStateVerifyIgnore: testAccAssignmentImportIgnore,
+				ImportStateVerifyIgnore: append([]string{"user_principal_name", "token_id"}, testAccAssignmentImportIgnore...),
 			},
 		},
 	})
