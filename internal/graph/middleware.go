@@ -79,8 +79,8 @@ func (h retryHandler) Intercept(p khttp.Pipeline, i int, req *http.Request) (*ht
 			try.Header.Set(retryAttemptHeader, strconv.Itoa(attempt-1))
 		}
 		resp, err := p.Next(try, i)
-		if err != nil && ctx.Err() != nil {
-			return lastOr(ctx, last, resp, err) // the deadline cut this attempt short: Graph's last answer says why
+		if err != nil && ctx.Err() != nil && isRead(req) {
+			return lastOr(ctx, last, resp, err) // the deadline cut this read short: Graph's last answer says why
 		}
 		kind := retryKind(req, resp, err)
 		if kind == retryOther {
@@ -148,7 +148,7 @@ const (
 
 // retryKind classifies one attempt's answer.
 func retryKind(req *http.Request, resp *http.Response, err error) retryClass {
-	read := req.Method == http.MethodGet || req.Method == http.MethodHead
+	read := isRead(req)
 	var certErr *tls.CertificateVerificationError
 	switch {
 	case err != nil:
@@ -164,6 +164,12 @@ func retryKind(req *http.Request, resp *http.Response, err error) retryClass {
 		return retryThrottled
 	}
 	return retryOther
+}
+
+// isRead reports a call that is safe to repeat and changes nothing, whatever became of it. A write cut short may
+// have reached Graph, so its outcome is unknown: an earlier 429 must not stand in for it.
+func isRead(req *http.Request) bool {
+	return req.Method == http.MethodGet || req.Method == http.MethodHead
 }
 
 func headerOf(resp *http.Response) http.Header {

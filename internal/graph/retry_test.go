@@ -3,6 +3,7 @@ package graph_test
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -61,6 +62,39 @@ func TestThrottlingWaitedOutUntilDeadline(t *testing.T) {
 	}
 	if n := len(h.attempts("GET", devicesTemplate)); n < 5 {
 		t.Fatalf("%d attempts in 500 ms of 10 ms Retry-After: throttling was not waited out", n)
+	}
+}
+
+// TestAttemptCutShortByDeadline: when the deadline cuts short the attempt after a 429, a read ends with that 429,
+// while a write ends with the deadline's error: it may have reached Graph, so the 429 does not describe it.
+func TestAttemptCutShortByDeadline(t *testing.T) {
+	srv := startEmulator(t, emulator.Options{})
+	for _, write := range []bool{false, true} {
+		h := newHarness(t, srv, 0)
+		srv.SetFaults(emulator.Faults{ThrottleRate: 1, RetryAfter: 10 * time.Millisecond})
+		h.onAttempt.Store(func(e graph.RequestLog) {
+			if e.Status == 429 { // the next attempt hangs until the deadline
+				h.transport.Store(func(r *http.Request) (*http.Response, error) {
+					<-r.Context().Done()
+					return nil, r.Context().Err()
+				})
+			}
+		})
+		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+		var err error
+		if write {
+			_, err = h.client.CreateDevice(ctx, newDevice(t), "")
+		} else {
+			_, err = h.client.ListDevices(ctx, graph.DeviceFilter{})
+		}
+		cancel()
+		if write {
+			if !errors.Is(err, context.DeadlineExceeded) || graph.IsThrottled(err) {
+				t.Fatalf("write: err = %v, want the deadline's error, not the earlier 429", err)
+			}
+		} else {
+			wantGraphError(t, err, 429, "TooManyRequests")
+		}
 	}
 }
 
