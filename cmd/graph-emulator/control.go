@@ -2,8 +2,6 @@ package main
 
 import (
 	"bytes"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -34,18 +32,11 @@ func newClient(args []string, n int) (*client, error) {
 	if url == "" || caFile == "" {
 		return nil, errors.New("EMULATOR_URL and EMULATOR_CA_FILE are not set: paste the lines `graph-emulator start` printed")
 	}
-	pem, err := os.ReadFile(caFile)
+	hc, err := emulator.ControlClient(caFile)
 	if err != nil {
 		return nil, err
 	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(pem) {
-		return nil, fmt.Errorf("%s holds no certificate", caFile)
-	}
-	return &client{url: url, http: &http.Client{
-		Timeout:   30 * time.Second,
-		Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}},
-	}}, nil
+	return &client{url: url, http: hc}, nil
 }
 
 // call sends body (JSON, or raw bytes) to /_emulator/path and decodes the answer into out when out is not nil.

@@ -71,13 +71,17 @@ func parseServeFlags(verb string, args []string) (serveConfig, error) {
 	if c.port != 0 {
 		c.opts.Addr = fmt.Sprintf("127.0.0.1:%d", c.port)
 	}
-	for i := 1; i <= c.n; i++ {
-		c.users = append(c.users, emulator.User{
-			UserPrincipalName: fmt.Sprintf("user%d@contoso.example", i),
-			DisplayName:       fmt.Sprintf("User %d", i),
-		})
-	}
+	c.users = append(c.users, numberedUsers(c.n)...)
 	return c, nil
+}
+
+// numberedUsers returns n users user1..n@contoso.example.
+func numberedUsers(n int) []emulator.User {
+	users := make([]emulator.User, n)
+	for i := range users {
+		users[i] = emulator.User{UserPrincipalName: fmt.Sprintf("user%d@contoso.example", i+1), DisplayName: fmt.Sprintf("User %d", i+1)}
+	}
+	return users
 }
 
 func serve(args []string) error {
@@ -93,13 +97,11 @@ func serve(args []string) error {
 	if err := loadState(srv, c.state); err != nil {
 		return err
 	}
+	if len(c.users) == 0 && len(srv.Users()) == 0 {
+		c.users = numberedUsers(5)
+	}
 	for _, u := range c.users {
 		srv.AddUser(u)
-	}
-	if len(srv.Users()) == 0 {
-		for i := 1; i <= 5; i++ {
-			srv.AddUser(emulator.User{UserPrincipalName: fmt.Sprintf("user%d@contoso.example", i), DisplayName: fmt.Sprintf("User %d", i)})
-		}
 	}
 	bundle, err := writeTrustBundle(srv.CAFile())
 	if err != nil {

@@ -2,12 +2,12 @@ package emulator
 
 import (
 	"encoding/csv"
-	"errors"
 	"fmt"
 	"io"
 	"slices"
-	"strconv"
 	"strings"
+
+	"github.com/entraoath/terraform-provider-entraoath/internal/seedfile"
 )
 
 // uploadColumns are the Entra admin center's CSV columns, in its order; "hash function" may follow them (vendor
@@ -20,10 +20,14 @@ const uploadHashColumn = "hash function"
 // `upn,serial number,secret key,time interval,manufacturer,model`), as an admin uploading it in the portal: a row
 // with a UPN is assigned to that user, and activated too when activate is set (the admin's Activate button); a row
 // without one stays available. Seeds may be lower case, as the portal allows. All rows are added, or none.
+// The rows are read by seedfile, whose errors never hold a seed; the header must be the portal's, not one of the
+// variants seedfile also reads.
 func (s *Server) Upload(file io.Reader, activate bool) ([]Device, error) {
-	r := csv.NewReader(file)
-	r.TrimLeadingSpace = true
-	header, err := r.Read()
+	content, err := io.ReadAll(io.LimitReader(file, seedfile.MaxBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("upload: %w", err)
+	}
+	header, err := csv.NewReader(strings.NewReader(string(content))).Read()
 	if err != nil {
 		return nil, fmt.Errorf("upload: reading the header row: %w", err)
 	}
@@ -34,22 +38,27 @@ func (s *Server) Upload(file io.Reader, activate bool) ([]Device, error) {
 		return nil, fmt.Errorf("upload: the header row must be %q (optionally followed by %q)",
 			strings.Join(uploadColumns, ","), uploadHashColumn)
 	}
-	var devs []Device
-	var assignTo []string
-	for line := 2; ; line++ {
-		row, err := r.Read()
-		if errors.Is(err, io.EOF) {
-			break
+	tokens, err := seedfile.Parse(string(content), seedfile.Options{Encoding: seedfile.EncodingBase32})
+	if err != nil {
+		return nil, fmt.Errorf("upload: %w", err)
+	}
+	devs := make([]Device, len(tokens))
+	assignTo := make([]string, len(tokens))
+	for i, t := range tokens {
+		devs[i] = Device{
+			ID:                    newGUID(),
+			SerialNumber:          t.SerialNumber,
+			SecretKey:             t.SecretKey,
+			TimeIntervalInSeconds: int(t.TimeInterval),
+			HashFunction:          t.HashFunction,
+			Manufacturer:          t.Manufacturer,
+			Model:                 t.Model,
+			Status:                StatusAvailable,
 		}
-		if err != nil {
-			return nil, fmt.Errorf("upload: %w", err)
+		if err := validateDevice(devs[i]); err != nil {
+			return nil, fmt.Errorf("upload: serial number %q: %w", t.SerialNumber, err)
 		}
-		d, err := uploadedDevice(row)
-		if err != nil {
-			return nil, fmt.Errorf("upload: line %d: %w", line, err)
-		}
-		devs = append(devs, d)
-		assignTo = append(assignTo, strings.TrimSpace(row[0]))
+		assignTo[i] = t.UserPrincipalName
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -64,25 +73,4 @@ func (s *Server) Upload(file io.Reader, activate bool) ([]Device, error) {
 		}
 	}
 	return devs, nil
-}
-
-func uploadedDevice(row []string) (Device, error) {
-	d := Device{
-		ID:           newGUID(),
-		SerialNumber: strings.TrimSpace(row[1]),
-		SecretKey:    strings.ToUpper(strings.TrimSpace(row[2])),
-		Manufacturer: strings.TrimSpace(row[4]),
-		Model:        strings.TrimSpace(row[5]),
-		HashFunction: HashSHA1,
-		Status:       StatusAvailable,
-	}
-	interval, err := strconv.Atoi(strings.TrimSpace(row[3]))
-	if err != nil {
-		return d, errors.New("the time interval must be 30 or 60")
-	}
-	d.TimeIntervalInSeconds = interval
-	if len(row) > len(uploadColumns) {
-		d.HashFunction = strings.ToLower(strings.TrimSpace(row[len(uploadColumns)]))
-	}
-	return d, validateDevice(d)
 }

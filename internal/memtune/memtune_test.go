@@ -119,10 +119,16 @@ func TestTuneGC(t *testing.T) {
 		t.Errorf("memory limit %d, want %d", got, memoryLimit)
 	}
 
+	// With GOGC and GOMEMLIMIT set, TuneGC leaves both settings as they are: a limit it would never set shows it.
+	const limit = 1 << 40
+	debug.SetMemoryLimit(limit)
 	t.Setenv("GOGC", "50")
 	t.Setenv("GOMEMLIMIT", "1GiB")
 	TuneGC()
 	if got := debug.SetGCPercent(100); got != 100 {
 		t.Errorf("GC percent %d with GOGC set, want it left alone", got)
+	}
+	if got := debug.SetMemoryLimit(-1); got != limit {
+		t.Errorf("memory limit %d with GOMEMLIMIT set, want it left alone (%d)", got, limit)
 	}
 }
