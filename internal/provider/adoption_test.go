@@ -10,6 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-testing/config"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -20,6 +24,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/entraoath/terraform-provider-entraoath/internal/emulator"
+	"github.com/entraoath/terraform-provider-entraoath/internal/graph"
 )
 
 // Issue 13 §1: a tenant whose tokens were uploaded in the portal, 300 of them, 200 assigned (four per user) and
@@ -390,5 +395,31 @@ func TestAccAdoption_generateConfig(t *testing.T) {
 				t.Error(err)
 			}
 		})
+	}
+}
+
+// The warning of an assignment unassigned outside Terraform names a deleted user, and only a deleted one, also after
+// an import by user principal name (user_id null in the state, the user's object id only in id).
+func TestAccHardwareTokenAssignment_unassignedDetailAfterImportByUPN(t *testing.T) {
+	token, user := testAccInventoryToken(t, testAccSeed()), testAccUser(t)
+	o := testEmulator.Options()
+	cred, err := azidentity.NewClientSecretCredential(o.TenantID, o.ClientID, o.ClientSecret, &azidentity.ClientSecretCredentialOptions{
+		ClientOptions:            azcore.ClientOptions{Cloud: cloud.Configuration{ActiveDirectoryAuthorityHost: testEmulator.URL() + "/"}}, // trusted via SSL_CERT_FILE
+		DisableInstanceDiscovery: true,
+	})
+	must(t, err)
+	client, err := graph.New(graph.Config{Endpoint: testEmulator.URL() + "/", Credential: cred})
+	must(t, err)
+	imported := hardwareTokenAssignmentModel{ID: types.StringValue(user.ID + "/" + token.ID), UserID: types.StringNull(),
+		UserPrincipalName: types.StringValue(user.UserPrincipalName)}
+	device := &graph.Device{ID: token.ID, SerialNumber: token.SerialNumber}
+	ctx := context.Background()
+	if d := unassignedDetail(ctx, client, imported, device); strings.Contains(d, "no longer exists") {
+		t.Errorf("the user exists, yet the detail says: %s", d)
+	}
+	must(t, testEmulator.DeleteUser(user.ID))
+	want := fmt.Sprintf("User %s (%s) no longer exists", user.UserPrincipalName, user.ID)
+	if d := unassignedDetail(ctx, client, imported, device); !strings.Contains(d, want) {
+		t.Errorf("the user was deleted, yet the detail says: %s", d)
 	}
 }
