@@ -56,12 +56,10 @@ func TestAccExample_adoptExistingTokens(t *testing.T) {
 		}
 	}
 	frozen := t.TempDir()
-	for _, f := range []string{"main.tf"} {
-		b, err := os.ReadFile(filepath.Join(examplesDir, "guides", "adopt-existing-tokens-frozen", f))
-		must(t, err)
-		must(t, os.WriteFile(filepath.Join(frozen, f), b, 0o600))
-	}
-	listings := (tokens + len(testEmulator.Devices()) + 998) / 999 // the inventory holds other tests' tokens too
+	b, err := os.ReadFile(filepath.Join(guidesDir, "adopt-existing-tokens-frozen", "main.tf"))
+	must(t, err)
+	must(t, os.WriteFile(filepath.Join(frozen, "main.tf"), b, 0o600))
+	listings := (len(testEmulator.Devices()) + 998) / 999 // this test's tokens and other tests' (no test runs alongside)
 	adoption := &requestCounts{}
 	started := time.Now()
 	resource.Test(t, resource.TestCase{
@@ -71,7 +69,7 @@ func TestAccExample_adoptExistingTokens(t *testing.T) {
 			{
 				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 				PreConfig:                func() { testEmulator.ResetRequests(); adoption.started = time.Now() },
-				ConfigDirectory:          config.StaticDirectory(filepath.Join(examplesDir, "guides", "adopt-existing-tokens")),
+				ConfigDirectory:          testAccGuideOnly("adopt-existing-tokens"),
 				ConfigVariables:          config.Variables{"manufacturer": config.StringVariable(batch)},
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{
@@ -105,23 +103,10 @@ func TestAccExample_adoptExistingTokens(t *testing.T) {
 				},
 			},
 			{
-				// Stop managing the tokens without touching the tenant; the test deletes them from the emulator.
+				// Stop managing the tokens without touching the tenant, as the stop-managing guide does; the test deletes
+				// them from the emulator.
 				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-				Config: `
-removed {
-  from = entraoath_hardware_token_assignment.this
-  lifecycle {
-    destroy = false
-  }
-}
-
-removed {
-  from = entraoath_hardware_token.this
-  lifecycle {
-    destroy = false
-  }
-}
-`,
+				ConfigDirectory:          testAccGuideOnly("stop-managing/removed"),
 				ConfigStateChecks: []statecheck.StateCheck{emulatorCheck(func(*terraform.State) error {
 					if w := writes(testEmulator.Requests()); len(w) != 0 {
 						return fmt.Errorf("the steps after the adoption wrote to Graph: %v", w)
