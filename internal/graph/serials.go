@@ -19,11 +19,5 @@ func (s *sharedReads) DevicesBySerial(ctx context.Context, serial string) ([]Dev
 	if listing == nil { // the listing failed: ask Graph for this serial number alone
 		return s.API.DevicesBySerial(ctx, serial)
 	}
-	var out []Device
-	for _, d := range listing {
-		if d.SerialNumber == serial {
-			out = append(out, *cloneDevice(d))
-		}
-	}
-	return out, nil
+	return matching(listing, DeviceFilter{SerialNumber: serial}), nil
 }

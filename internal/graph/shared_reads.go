@@ -94,13 +94,18 @@ func (s *sharedReads) ListDevices(ctx context.Context, filter DeviceFilter) ([]D
 	if listing == nil || s.hasWritten() {
 		return s.API.ListDevices(ctx, filter)
 	}
+	return matching(listing, filter), nil
+}
+
+// matching copies the devices of listing that f matches.
+func matching(listing map[string]Device, f DeviceFilter) []Device {
 	var out []Device
 	for _, d := range listing {
-		if filter.matches(d) {
+		if f.matches(d) {
 			out = append(out, *cloneDevice(d))
 		}
 	}
-	return out, nil
+	return out
 }
 
 // matches applies f as Graph's $filter does: eq on each set field, strings compared case-sensitively.

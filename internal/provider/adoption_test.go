@@ -10,6 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-testing/config"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -20,6 +24,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/entraoath/terraform-provider-entraoath/internal/emulator"
+	"github.com/entraoath/terraform-provider-entraoath/internal/graph"
 )
 
 // Issue 13 §1: a tenant whose tokens were uploaded in the portal, 300 of them, 200 assigned (four per user) and
@@ -51,12 +56,10 @@ func TestAccExample_adoptExistingTokens(t *testing.T) {
 		}
 	}
 	frozen := t.TempDir()
-	for _, f := range []string{"main.tf"} {
-		b, err := os.ReadFile(filepath.Join(examplesDir, "guides", "adopt-existing-tokens-frozen", f))
-		must(t, err)
-		must(t, os.WriteFile(filepath.Join(frozen, f), b, 0o600))
-	}
-	listings := (tokens + len(testEmulator.Devices()) + 998) / 999 // the inventory holds other tests' tokens too
+	b, err := os.ReadFile(filepath.Join(guidesDir, "adopt-existing-tokens-frozen", "main.tf"))
+	must(t, err)
+	must(t, os.WriteFile(filepath.Join(frozen, "main.tf"), b, 0o600))
+	listings := (len(testEmulator.Devices()) + 998) / 999 // this test's tokens and other tests' (no test runs alongside)
 	adoption := &requestCounts{}
 	started := time.Now()
 	resource.Test(t, resource.TestCase{
@@ -66,7 +69,7 @@ func TestAccExample_adoptExistingTokens(t *testing.T) {
 			{
 				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 				PreConfig:                func() { testEmulator.ResetRequests(); adoption.started = time.Now() },
-				ConfigDirectory:          config.StaticDirectory(filepath.Join(examplesDir, "guides", "adopt-existing-tokens")),
+				ConfigDirectory:          testAccGuideOnly("adopt-existing-tokens"),
 				ConfigVariables:          config.Variables{"manufacturer": config.StringVariable(batch)},
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{
@@ -100,23 +103,10 @@ func TestAccExample_adoptExistingTokens(t *testing.T) {
 				},
 			},
 			{
-				// Stop managing the tokens without touching the tenant; the test deletes them from the emulator.
+				// Stop managing the tokens without touching the tenant, as the stop-managing guide does; the test deletes
+				// them from the emulator.
 				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-				Config: `
-removed {
-  from = entraoath_hardware_token_assignment.this
-  lifecycle {
-    destroy = false
-  }
-}
-
-removed {
-  from = entraoath_hardware_token.this
-  lifecycle {
-    destroy = false
-  }
-}
-`,
+				ConfigDirectory:          testAccGuideOnly("stop-managing/removed"),
 				ConfigStateChecks: []statecheck.StateCheck{emulatorCheck(func(*terraform.State) error {
 					if w := writes(testEmulator.Requests()); len(w) != 0 {
 						return fmt.Errorf("the steps after the adoption wrote to Graph: %v", w)
@@ -390,5 +380,31 @@ func TestAccAdoption_generateConfig(t *testing.T) {
 				t.Error(err)
 			}
 		})
+	}
+}
+
+// The warning of an assignment unassigned outside Terraform names a deleted user, and only a deleted one, also after
+// an import by user principal name (user_id null in the state, the user's object id only in id).
+func TestAccHardwareTokenAssignment_unassignedDetailAfterImportByUPN(t *testing.T) {
+	token, user := testAccInventoryToken(t, testAccSeed()), testAccUser(t)
+	o := testEmulator.Options()
+	cred, err := azidentity.NewClientSecretCredential(o.TenantID, o.ClientID, o.ClientSecret, &azidentity.ClientSecretCredentialOptions{
+		ClientOptions:            azcore.ClientOptions{Cloud: cloud.Configuration{ActiveDirectoryAuthorityHost: testEmulator.URL() + "/"}}, // trusted via SSL_CERT_FILE
+		DisableInstanceDiscovery: true,
+	})
+	must(t, err)
+	client, err := graph.New(graph.Config{Endpoint: testEmulator.URL() + "/", Credential: cred})
+	must(t, err)
+	imported := hardwareTokenAssignmentModel{ID: types.StringValue(user.ID + "/" + token.ID), UserID: types.StringNull(),
+		UserPrincipalName: types.StringValue(user.UserPrincipalName)}
+	device := &graph.Device{ID: token.ID, SerialNumber: token.SerialNumber}
+	ctx := context.Background()
+	if d := unassignedDetail(ctx, client, imported, device); strings.Contains(d, "no longer exists") {
+		t.Errorf("the user exists, yet the detail says: %s", d)
+	}
+	must(t, testEmulator.DeleteUser(user.ID))
+	want := fmt.Sprintf("User %s (%s) no longer exists", user.UserPrincipalName, user.ID)
+	if d := unassignedDetail(ctx, client, imported, device); !strings.Contains(d, want) {
+		t.Errorf("the user was deleted, yet the detail says: %s", d)
 	}
 }

@@ -48,11 +48,11 @@ func (keepUnsetIdentity) PlanModifyString(_ context.Context, req planmodifier.St
 func replaceIdentity() planmodifier.String {
 	return stringplanmodifier.RequiresReplaceIf(func(_ context.Context, req planmodifier.StringRequest, resp *stringplanmodifier.RequiresReplaceIfFuncResponse) {
 		resp.RequiresReplace = !req.StateValue.IsNull()
-	}, "Changing the value replaces the assignment, unless the state has none yet (after an import that used the "+
-		"other attribute): then the value must name the same user or token.",
-		"Changing the value replaces the assignment, unless the state has none yet (after an import that used the "+
-			"other attribute): then the value must name the same user or token.")
+	}, replaceIdentityDescription, replaceIdentityDescription)
 }
+
+const replaceIdentityDescription = "Changing the value replaces the assignment, unless the state has none yet (after an " +
+	"import that used the other attribute): then the value must name the same user or token."
 
 // splitAssignmentID splits `<user object id>/<token id>`.
 func splitAssignmentID(id string) (userID, tokenID string) {

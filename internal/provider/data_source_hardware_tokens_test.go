@@ -150,6 +150,15 @@ data "entraoath_hardware_tokens" "bad" {
 			},
 			{
 				Config: fmt.Sprintf(`
+data "entraoath_hardware_tokens" "nobody" {
+  assigned_user_principal_name = "nobody-%s"
+}
+`, amy.UserPrincipalName),
+				PlanOnly:    true,
+				ExpectError: testAccErrorPattern(`User "nobody-` + amy.UserPrincipalName + `" was not found in the tenant. Check assigned_user_principal_name`),
+			},
+			{
+				Config: fmt.Sprintf(`
 data "entraoath_hardware_tokens" "all" {
   manufacturer = %[1]q
 }

@@ -177,9 +177,23 @@ func TestAccGuide_splitSeedFile(t *testing.T) {
 	)
 }
 
-// A lost or stolen token: the user gets a spare in one apply; a stolen token is deleted, a lost one kept unassigned.
+// A lost or stolen token: the user gets a spare in one apply; a stolen token is deleted, a lost one kept unassigned,
+// and the check block warns when a lost one is assigned again (a warning: the apply goes ahead).
 func TestAccGuide_lostToken(t *testing.T) {
 	g := newGuideCase(t)
+	tokens, err := os.ReadFile(filepath.Join(guidesDir, "lost-token", "replaced", "tokens.tf"))
+	must(t, err)
+	const bob = `"70000004" = "bob@contoso.example"`
+	edited := strings.Replace(string(tokens), bob, bob+"\n    \"70000002\" = \"carol@contoso.example\"", 1)
+	if edited == string(tokens) {
+		t.Fatal("examples/guides/lost-token/replaced/tokens.tf no longer assigns 70000004 to bob, which this test edits")
+	}
+	lostAssigned := t.TempDir()
+	must(t, os.WriteFile(filepath.Join(lostAssigned, "tokens.tf"), []byte(edited), 0o600))
+	replaced := map[string]string{"70000002": "", "70000003": "alice@contoso.example", "70000004": "bob@contoso.example", "70000005": ""}
+	warned := g.step(testAccGuideDir(t, "lost-token/replaced", lostAssigned), expectPlan{guideAssignment("70000002"): "create"},
+		withHolder(replaced, "70000002", "carol@contoso.example"), "70000001")
+	warned.ConfigPlanChecks.PreApply = append(warned.ConfigPlanChecks.PreApply, expectCheckFails("lost_tokens_not_assigned"))
 	g.run(
 		g.step(testAccGuideDir(t), nil, guideIssued),
 		g.step(testAccGuideDir(t, "lost-token/replaced"), expectPlan{
@@ -188,8 +202,24 @@ func TestAccGuide_lostToken(t *testing.T) {
 			guideAssignment("70000002"): "delete",
 			guideAssignment("70000003"): "create",
 			guideAssignment("70000004"): "create",
-		}, map[string]string{"70000002": "", "70000003": "alice@contoso.example", "70000004": "bob@contoso.example", "70000005": ""}, "70000001"),
+		}, replaced, "70000001"),
+		warned,
 	)
+}
+
+// expectCheckFails asserts that the plan reports the configuration's check block name as failed.
+type expectCheckFails string
+
+func (name expectCheckFails) CheckPlan(_ context.Context, req plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
+	for _, c := range req.Plan.Checks {
+		if c.Address.Kind == "check" && c.Address.Name == string(name) {
+			if c.Status != "fail" {
+				resp.Error = fmt.Errorf("check %q is %q, want fail", name, c.Status)
+			}
+			return
+		}
+	}
+	resp.Error = fmt.Errorf("the plan reports no check %q", name)
 }
 
 // A person leaves: the row removed or its user blanked returns the token to the pool. When the account was deleted

@@ -371,7 +371,7 @@ func (r *hardwareTokenAssignmentResource) Read(ctx context.Context, req resource
 	// read agrees with the state or the consistency window has passed; only then is a difference drift.
 	userID, tokenID := state.ids()
 	device, err := r.engine.Read(ctx, r.client, tokenID, r.engine.SettledBy(lastWrite(ctx, req.Private)), func(d *graph.Device) bool {
-		return assignedTo(userID)(d) && effectiveStatus(d) == state.Status.ValueString()
+		return lifecycle.HeldBy(d, userID) && effectiveStatus(d) == state.Status.ValueString()
 	})
 	switch {
 	case err != nil:
@@ -553,18 +553,14 @@ func (r *hardwareTokenAssignmentResource) ImportState(ctx context.Context, req r
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
-// assignedTo accepts a token assigned to the user with object id userID.
-func assignedTo(userID string) func(*graph.Device) bool {
-	return func(d *graph.Device) bool { return lifecycle.HeldBy(d, userID) }
-}
-
 // unassignedDetail explains an assignment Graph no longer shows, and names a deleted user as the likely cause: Graph
 // returns a deleted user's tokens to the inventory.
 func unassignedDetail(ctx context.Context, client graph.API, state hardwareTokenAssignmentModel, device *graph.Device) string {
-	who := userText(state.UserPrincipalName.ValueString(), state.UserID.ValueString())
+	userID, _ := state.ids() // user_id is null after an import by user principal name
+	who := userText(state.UserPrincipalName.ValueString(), userID)
 	detail := fmt.Sprintf("Hardware OATH token %s (serial %s) is no longer assigned to user %s in Microsoft Entra ID: it was "+
 		"unassigned outside Terraform. The assignment was removed from the state, so the plan assigns the token again.", device.ID, device.SerialNumber, who)
-	if _, err := client.GetUser(ctx, state.UserID.ValueString()); graph.IsNotFound(err) {
+	if _, err := client.GetUser(ctx, userID); graph.IsNotFound(err) {
 		detail = fmt.Sprintf("User %s no longer exists in Microsoft Entra ID, and hardware OATH token %s (serial %s) is back in the "+
 			"inventory, available. The assignment was removed from the state. Remove the assignment from the configuration (the "+
 			"token can be issued again); as long as it stays, the plan assigns the token again and the apply fails on the missing user.",
