@@ -581,10 +581,18 @@ func (r *hardwareTokenFleetResource) reconcile(ctx context.Context, j fleetJob, 
 	} else if current != nil {
 		want.DisplayName = current.DisplayName
 	}
+	seed := func() (string, error) { return seeds.seed(j.serial) }
 	// Graph updates only unassigned tokens, and a token changes hands only through the inventory.
 	if current != nil && current.AssignedTo != nil {
 		_, differs := lifecycle.TokenUpdate(want, *current)
 		if userErr == nil && (user == nil || !lifecycle.HeldBy(current, user.ID) || differs) {
+			// The activation that follows needs the seed: without it, leave the token with its holder.
+			if user != nil && p.Activate.ValueBool() {
+				if _, err := seed(); err != nil {
+					return entryFrom(p, current, nil), &fleetFailure{attempted: "unassign the token to assign or update it, " +
+						"and activate it again", perm: permUserMethods, err: err}
+				}
+			}
 			if err := r.engine.Unassign(ctx, r.client, current.AssignedTo.ID, current.ID); err != nil {
 				return entryFrom(p, current, nil), &fleetFailure{attempted: "unassign the token from " +
 					lifecycle.UserLabel(ctx, r.client, current.AssignedTo.ID), perm: permUserMethods, err: err}
@@ -594,7 +602,6 @@ func (r *hardwareTokenFleetResource) reconcile(ctx context.Context, j fleetJob, 
 			current = &released
 		}
 	}
-	seed := func() (string, error) { return seeds.seed(j.serial) }
 	d, _, err := r.engine.EnsureToken(ctx, r.client, want, current, seed)
 	if err != nil {
 		return entryFrom(p, d, nil), &fleetFailure{attempted: "create or update the token", perm: permInventoryWrite, err: err}
