@@ -2,8 +2,10 @@ package provider
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/config"
@@ -66,7 +68,7 @@ func TestAccExample_fleet(t *testing.T) {
 					emulatorCheck(testAccCheckExampleTokens(holders)),
 				},
 			},
-			testAccExampleDestroyStep(func(*terraform.State) error { return testAccCheckNoSerials(holders) }),
+			testAccExampleDestroyStep(testAccCheckSerialsGone(slices.Collect(maps.Keys(holders))...)),
 		},
 	})
 }
@@ -113,7 +115,7 @@ func TestAccExample_fleetMove(t *testing.T) {
 				},
 				ConfigStateChecks: []statecheck.StateCheck{emulatorCheck(sameTokens)},
 			},
-			testAccExampleDestroyStep(func(*terraform.State) error { return testAccCheckNoSerials(holders) }),
+			testAccExampleDestroyStep(testAccCheckSerialsGone(slices.Collect(maps.Keys(holders))...)),
 		},
 	})
 }
@@ -153,13 +155,3 @@ resource "entraoath_hardware_token_assignment" "this" {
   secret_key          = local.tokens[each.key].secret_key
 }
 `
-
-// testAccCheckNoSerials: the emulator holds no token with the serial numbers of holders.
-func testAccCheckNoSerials(holders map[string]*emulator.User) error {
-	for serial := range holders {
-		if n := len(testEmulator.DevicesBySerial(serial)); n != 0 {
-			return fmt.Errorf("serial %s: %d tokens left", serial, n)
-		}
-	}
-	return nil
-}

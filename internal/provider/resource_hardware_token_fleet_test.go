@@ -305,20 +305,7 @@ func TestAccHardwareTokenFleet_import(t *testing.T) {
 func TestAccHardwareTokenFleet_fromPerTokenResources(t *testing.T) {
 	amy := testAccUser(t)
 	serial, seed := testAccName(t), testAccSeed()
-	perToken := fmt.Sprintf(`
-resource "entraoath_hardware_token" "a" {
-  serial_number = %[1]q
-  manufacturer  = "Token2"
-  model         = "C302-i"
-  secret_key    = %[2]q
-}
-
-resource "entraoath_hardware_token_assignment" "a" {
-  token_id            = entraoath_hardware_token.a.id
-  user_principal_name = %[3]q
-  secret_key          = %[2]q
-}
-`, serial, seed, amy.UserPrincipalName)
+	perToken := testAccPairConfig("a", serial, amy.UserPrincipalName, testAccAttr("secret_key", seed), testAccAttr("secret_key", seed))
 	moved := testAccTokenFleetConfig(map[string]fleetEntry{serial: {upn: amy.UserPrincipalName}}, "") + fmt.Sprintf(`
 removed {
   from = entraoath_hardware_token_assignment.a
