@@ -17,6 +17,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64default"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -206,6 +207,8 @@ func (r *hardwareTokenFleetResource) Schema(_ context.Context, _ resource.Schema
 				Computed:    true,
 				Sensitive:   true,
 				Validators:  []validator.Map{mapvalidator.ValueStringsAre(base32SeedValidator{})},
+				// Seeds only when needed: a removed secret_keys keeps its recorded value, unless secret_keys_wo takes over.
+				PlanModifiers: []planmodifier.Map{keepRemovedSeed{other: attrSecretKeysWO}},
 			},
 			"concurrency": schema.Int64Attribute{
 				MarkdownDescription: fmt.Sprintf("How many tokens the provider writes at a time (default `%d`, at most `%d`). "+
@@ -284,14 +287,6 @@ func (r *hardwareTokenFleetResource) ModifyPlan(ctx context.Context, req resourc
 	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("tokens"), &proposed)...)
 	if !proposed.Equal(tokens) {
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("tokens"), tokens)...)
-	}
-	// A removed secret_keys keeps its recorded value, unless secret_keys_wo takes over: seeds only when needed.
-	if config.SecretKeys.IsNull() {
-		kept := types.MapNull(types.StringType)
-		if config.SecretKeysWO.IsNull() && !state.SecretKeys.IsNull() {
-			kept = state.SecretKeys
-		}
-		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root(attrSecretKeys), kept)...)
 	}
 }
 
