@@ -692,7 +692,7 @@ func reportFleetFailures(diags *diag.Diagnostics, failed []*fleetFailure, severi
 	for _, f := range failed {
 		p := path.Root("tokens").AtMapKey(f.serial)
 		summary := "Unable to Apply Hardware Token Fleet Entry"
-		detail := graphErrorDetail(describeOutcome(fmt.Sprintf("%s (serial number %q)", f.attempted, f.serial), f.err), f.perm, f.err)
+		detail := describeOutcome(graphErrorDetail(fmt.Sprintf("%s (serial number %q)", f.attempted, f.serial), f.perm, f.err), f.err)
 		if severity == diag.SeverityWarning {
 			diags.AddAttributeWarning(p, summary, detail+"\n\nThe fleet was created with the other tokens; the state records "+
 				"what exists, and the next apply does only what is left for this serial.")
