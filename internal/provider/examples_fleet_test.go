@@ -74,7 +74,7 @@ func TestAccExample_fleet(t *testing.T) {
 }
 
 // examples/fleet-move, the fleet guide's move from per-token resources: the removed and import blocks move the
-// tokens into a fleet without a Graph write; the tokens keep their ids and stay activated.
+// tokens into a fleet without a Graph write (the test counts them); the tokens keep their ids and stay activated.
 func TestAccExample_fleetMove(t *testing.T) {
 	holders := testAccExampleHolders(t, "fleet-move")
 	before := t.TempDir()
@@ -89,6 +89,9 @@ func TestAccExample_fleetMove(t *testing.T) {
 			if len(d) != 1 || d[0].ID != ids[serial] {
 				return fmt.Errorf("serial %s: tokens %+v, want the one token %s from before the move", serial, d, ids[serial])
 			}
+		}
+		if w := testAccGraphWrites(); len(w) > 0 {
+			return fmt.Errorf("the move wrote to Graph: %v", w)
 		}
 		return testAccCheckExampleTokens(holders)(nil)
 	}
@@ -108,6 +111,7 @@ func TestAccExample_fleetMove(t *testing.T) {
 			},
 			{
 				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				PreConfig:                testEmulator.ResetRequests,
 				ConfigDirectory:          testAccExampleDir("fleet-move"),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction("entraoath_hardware_token_fleet.ward", plancheck.ResourceActionNoop)},
