@@ -740,7 +740,11 @@ func (r *hardwareTokenFleetResource) Read(ctx context.Context, req resource.Read
 			entries[serial].UserID, entries[serial].UserPrincipalName = types.StringNull(), types.StringNull()
 			continue
 		}
-		entries[serial] = r.refreshed(ctx, *e, d)
+		if entries[serial], err = r.refreshed(ctx, *e, d); err != nil {
+			addGraphError(&resp.Diagnostics, "Unable to Read Hardware Token Fleet", fmt.Sprintf("read user %s, who holds the "+
+				"token with serial number %q", d.AssignedTo.ID, serial), permUserRead, err)
+			return
+		}
 	}
 	if !changed {
 		return // the response starts as the prior state
@@ -750,8 +754,9 @@ func (r *hardwareTokenFleetResource) Read(ctx context.Context, req resource.Read
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("tokens"), tokens)...)
 }
 
-// refreshed is entry e as Graph shows it in d: fields, status and holder (a new holder named by Graph).
-func (r *hardwareTokenFleetResource) refreshed(ctx context.Context, e fleetToken, d *graph.Device) *fleetToken {
+// refreshed is entry e as Graph shows it in d: fields, status and holder (a new holder named by Graph). A failed
+// read of the holder is an error: a holder recorded without its name would plan the token's reassignment.
+func (r *hardwareTokenFleetResource) refreshed(ctx context.Context, e fleetToken, d *graph.Device) (*fleetToken, error) {
 	e.Manufacturer, e.Model = types.StringValue(d.Manufacturer), types.StringValue(d.Model)
 	e.TimeInterval, e.HashFunction = types.Int64Value(int64(d.TimeIntervalInSeconds)), types.StringValue(d.HashFunction)
 	e.DisplayName, e.ID, e.Status = nullIfEmpty(d.DisplayName), types.StringValue(d.ID), types.StringValue(lifecycle.EffectiveStatus(d))
@@ -760,11 +765,15 @@ func (r *hardwareTokenFleetResource) refreshed(ctx context.Context, e fleetToken
 		e.UserID, e.UserPrincipalName = types.StringNull(), types.StringNull()
 	case !strings.EqualFold(d.AssignedTo.ID, e.UserID.ValueString()):
 		e.UserID, e.UserPrincipalName = types.StringValue(d.AssignedTo.ID), types.StringNull()
-		if u, err := r.client.GetUser(ctx, d.AssignedTo.ID); err == nil {
+		u, err := r.client.GetUser(ctx, d.AssignedTo.ID)
+		switch {
+		case err == nil:
 			e.UserPrincipalName = nullIfEmpty(u.UserPrincipalName)
+		case !graph.IsNotFound(err): // a deleted holder keeps a null name
+			return nil, err
 		}
 	}
-	return &e
+	return &e, nil
 }
 
 func derefEntries(entries map[string]*fleetToken) map[string]fleetToken {
@@ -819,25 +828,34 @@ func (r *hardwareTokenFleetResource) ImportState(ctx context.Context, req resour
 	}
 	entries := map[string]fleetToken{}
 	var problems []string
-	pick := func(serial string, d []*graph.Device) {
+	pick := func(serial string, d []*graph.Device) error {
 		switch len(d) {
 		case 0:
 			problems = append(problems, fmt.Sprintf("no token with serial number %q is in the inventory", serial))
 		case 1:
-			entries[serial] = r.importedEntry(ctx, d[0])
+			e, err := r.importedEntry(ctx, d[0])
+			if err != nil {
+				addGraphError(&resp.Diagnostics, summary, fmt.Sprintf("read user %s, who holds the token with serial number %q",
+					d[0].AssignedTo.ID, serial), permUserRead, err)
+				return err
+			}
+			entries[serial] = e
 		default:
 			problems = append(problems, fmt.Sprintf("%d tokens have serial number %q", len(d), serial))
 		}
+		return nil
 	}
 	if serials != nil {
 		for _, s := range serials {
-			pick(s, inv.BySerial(s))
+			if pick(s, inv.BySerial(s)) != nil {
+				return
+			}
 		}
 	} else {
 		for i := range inv.Devices {
 			serial := inv.Devices[i].SerialNumber
-			if _, seen := entries[serial]; !seen {
-				pick(serial, inv.BySerial(serial))
+			if _, seen := entries[serial]; !seen && pick(serial, inv.BySerial(serial)) != nil {
+				return
 			}
 		}
 	}
@@ -858,12 +876,16 @@ func (r *hardwareTokenFleetResource) ImportState(ctx context.Context, req resour
 
 // importedEntry records d as it is: activate is false only for a token assigned but not activated, so that an
 // imported fleet plans no activation the configuration does not ask for.
-func (r *hardwareTokenFleetResource) importedEntry(ctx context.Context, d *graph.Device) fleetToken {
+func (r *hardwareTokenFleetResource) importedEntry(ctx context.Context, d *graph.Device) (fleetToken, error) {
 	e := fleetToken{Manufacturer: types.StringValue(d.Manufacturer), Model: types.StringValue(d.Model),
 		TimeInterval: types.Int64Value(int64(d.TimeIntervalInSeconds)), HashFunction: types.StringValue(d.HashFunction),
 		Activate: types.BoolValue(d.AssignedTo == nil || lifecycle.EffectiveStatus(d) == graph.StatusActivated)}
 	e.UserID, e.UserPrincipalName = types.StringNull(), types.StringNull()
-	return *r.refreshed(ctx, e, d)
+	got, err := r.refreshed(ctx, e, d)
+	if err != nil {
+		return e, err
+	}
+	return *got, nil
 }
 
 // parseFleetImportID reads `SERIAL1,SERIAL2,...` or `field=value,...`.

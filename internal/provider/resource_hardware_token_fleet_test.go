@@ -456,3 +456,27 @@ func TestAccHardwareTokenFleet_assignedTokenUpdated(t *testing.T) {
 		},
 	})
 }
+
+// Not parallel: it changes the permissions the emulator grants to every test. An import that cannot read a
+// token's holder fails, rather than record the holder without a name, which would plan the token's reassignment.
+func TestAccHardwareTokenFleet_importHolderUnread(t *testing.T) {
+	amy := testAccUser(t)
+	token := testAccInventoryToken(t, testAccSeed())
+	t.Cleanup(func() { _ = testEmulator.DeleteDevice(token.ID) })
+	must(t, testEmulator.Assign(token.ID, amy.ID))
+	must(t, testEmulator.Activate(token.ID))
+	config := testAccTokenFleetConfig(map[string]fleetEntry{token.SerialNumber: {upn: amy.UserPrincipalName}}, "")
+	acc.Test(t, acc.TestCase{
+		PreCheck: func() {
+			testAccPreCheck(t)
+			testEmulator.SetAppPermissions(emulator.PermPolicyReadWriteAuthMethod, emulator.PermUserAuthMethodReadWriteAll)
+			t.Cleanup(func() { testEmulator.SetAppPermissions(emulator.DefaultAppPermissions...) })
+		},
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_5_0)},
+		Steps: []acc.TestStep{{
+			Config:      config + fmt.Sprintf("import {\n  to = %s\n  id = %q\n}\n", testAccFleetAddr, token.SerialNumber),
+			ExpectError: testAccErrorPattern(`Unable to Import Hardware Token Fleet.*read user ` + amy.ID + `, who holds the token`),
+		}},
+	})
+}
