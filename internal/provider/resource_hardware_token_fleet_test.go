@@ -480,3 +480,19 @@ func TestAccHardwareTokenFleet_importHolderUnread(t *testing.T) {
 		}},
 	})
 }
+
+// An entry naming its user both ways is refused at plan time, naming its serial number.
+func TestAccHardwareTokenFleet_bothUserAttributes(t *testing.T) {
+	amy, serial := testAccUser(t), testAccName(t)
+	config := strings.Replace(testAccTokenFleetConfig(map[string]fleetEntry{serial: {upn: amy.UserPrincipalName, seed: testAccSeed()}}, "secret_keys"),
+		"user_principal_name = ", fmt.Sprintf("user_id = %q, user_principal_name = ", amy.ID), 1)
+	acc.ParallelTest(t, acc.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             testAccCheckSerialsGone(serial),
+		Steps: []acc.TestStep{{
+			Config:      config,
+			ExpectError: testAccErrorPattern(`Invalid Hardware Token Fleet Entry.*serial number "` + regexp.QuoteMeta(serial) + `" sets both user_principal_name and user_id`),
+		}},
+	})
+}
