@@ -86,19 +86,12 @@ type Results struct {
 
 // Run performs the benchmark. It fails when a command fails; missed targets are reported in the results.
 func Run(ctx context.Context, cfg Config) (*Results, error) {
-	cfg, err := withDefaults(cfg)
-	if err != nil {
-		return nil, err
-	}
-	b := &bench{cfg: cfg}
-	if err := b.prepare(ctx); err != nil {
-		return nil, err
-	}
-	emu, err := b.startEmulator(ctx)
+	b, emu, err := start(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
 	defer emu.stop()
+	cfg = b.cfg
 
 	res := &Results{
 		Tokens: cfg.Tokens, Resources: 2 * cfg.Tokens, Parallelism: cfg.Parallelism,
@@ -171,6 +164,23 @@ type bench struct {
 
 func (b *bench) path(elem ...string) string {
 	return filepath.Join(append([]string{b.cfg.WorkDir}, elem...)...)
+}
+
+// start prepares a run of cfg (with its defaults) and starts its emulator; the caller stops it.
+func start(ctx context.Context, cfg Config) (*bench, *emulator, error) {
+	cfg, err := withDefaults(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	b := &bench{cfg: cfg}
+	if err := b.prepare(ctx); err != nil {
+		return nil, nil, err
+	}
+	emu, err := b.startEmulator(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	return b, emu, nil
 }
 
 // prepare builds the binaries when needed and writes the vendor file, both configurations and the CLI

@@ -14,9 +14,9 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// TestBenchSmoke runs the whole benchmark at 50 tokens and asserts what does not depend on the machine's speed:
-// Graph request counts and an empty no-change plan. Timing is measured by `make bench`, never asserted in tests.
-func TestBenchSmoke(t *testing.T) {
+// testTerraform is the Terraform CLI the smoke runs use; they run only with TF_ACC set.
+func testTerraform(t *testing.T) string {
+	t.Helper()
 	if os.Getenv("TF_ACC") == "" {
 		t.Skip("runs the Terraform CLI: set TF_ACC=1 (make test does)")
 	}
@@ -27,6 +27,13 @@ func TestBenchSmoke(t *testing.T) {
 			t.Fatal("no Terraform CLI: set TF_ACC_TERRAFORM_PATH")
 		}
 	}
+	return terraform
+}
+
+// TestBenchSmoke runs the whole benchmark at 50 tokens and asserts what does not depend on the machine's speed:
+// Graph request counts and an empty no-change plan. Timing is measured by `make bench`, never asserted in tests.
+func TestBenchSmoke(t *testing.T) {
+	terraform := testTerraform(t)
 	const tokens = 50
 	var log strings.Builder
 	res, err := Run(context.Background(), Config{
@@ -84,16 +91,7 @@ func TestBenchSmoke(t *testing.T) {
 // listing, 50 tokens deactivated out of band are 50 changed entries, and their repair costs at most two requests
 // each plus the listing.
 func TestBenchFleetSmoke(t *testing.T) {
-	if os.Getenv("TF_ACC") == "" {
-		t.Skip("runs the Terraform CLI: set TF_ACC=1 (make test does)")
-	}
-	terraform := os.Getenv("TF_ACC_TERRAFORM_PATH")
-	if terraform == "" {
-		var err error
-		if terraform, err = exec.LookPath("terraform"); err != nil {
-			t.Fatal("no Terraform CLI: set TF_ACC_TERRAFORM_PATH")
-		}
-	}
+	terraform := testTerraform(t)
 	var log strings.Builder
 	res, err := RunFleet(context.Background(), Config{
 		Tokens: 60, Latency: 5 * time.Millisecond, Terraform: terraform, BinDir: os.Getenv("BENCH_BIN_DIR"),

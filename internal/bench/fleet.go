@@ -86,19 +86,12 @@ var faultMix = map[string]float64{
 // RunFleet measures one fleet of cfg.Tokens tokens. With faults, only the apply runs under faults; the figures that
 // matter then are convergence (an empty plan right after), duplicates and stray tokens.
 func RunFleet(ctx context.Context, cfg Config, faults bool) (*FleetResults, error) {
-	cfg, err := withDefaults(cfg)
-	if err != nil {
-		return nil, err
-	}
-	b := &bench{cfg: cfg}
-	if err := b.prepare(ctx); err != nil {
-		return nil, err
-	}
-	emu, err := b.startEmulator(ctx)
+	b, emu, err := start(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
 	defer emu.stop()
+	cfg = b.cfg
 	res := &FleetResults{Tokens: cfg.Tokens, LatencyMS: float64(cfg.Latency.Microseconds()) / 1000, Faults: faults,
 		TerraformVersion: b.terraformVersion(ctx)}
 	step := func(command string) error {
@@ -320,15 +313,7 @@ func (r *FleetResults) judge() []Verdict {
 func abs(n int) int { return max(n, -n) }
 
 // Missed lists the verdicts that missed their target.
-func (r *FleetResults) Missed() []Verdict {
-	var out []Verdict
-	for _, v := range r.Report {
-		if !v.Met {
-			out = append(out, v)
-		}
-	}
-	return out
-}
+func (r *FleetResults) Missed() []Verdict { return missed(r.Report) }
 
 // Print writes the fleet's table.
 func (r *FleetResults) Print(w io.Writer) {

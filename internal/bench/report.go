@@ -38,8 +38,10 @@ type Verdict struct {
 }
 
 // Missed lists the verdicts that missed their target.
-func (r *Results) Missed() []Verdict {
-	return slices.DeleteFunc(slices.Clone(r.Report), func(v Verdict) bool { return v.Met })
+func (r *Results) Missed() []Verdict { return missed(r.Report) }
+
+func missed(report []Verdict) []Verdict {
+	return slices.DeleteFunc(slices.Clone(report), func(v Verdict) bool { return v.Met })
 }
 
 // runs returns every run of command in config, in the order they ran.

@@ -21,12 +21,13 @@ import (
 var (
 	_ planmodifier.String = keepRemovedSeed{}
 	_ planmodifier.Int64  = keepRemovedSeed{}
+	_ planmodifier.Map    = keepRemovedSeed{}
 )
 
 const keepRemovedSeedDescription = "Removing the attribute from the configuration keeps the value recorded in the state " +
 	"(no change, no Graph call), unless the other seed attribute is now set: then the recorded value is cleared, without a replacement."
 
-// keepRemovedSeed plans the state's value for a seed attribute (secret_key, secret_key_wo_version) that the
+// keepRemovedSeed plans the state's value for a seed attribute (secret_key, secret_key_wo_version, secret_keys) that the
 // configuration no longer sets, so that a configuration without seeds plans no change; when other (the other way
 // of giving the seed) is set instead, as in a secret_key -> secret_key_wo migration, it plans null. The attributes
 // are Optional and Computed because Terraform only lets a provider plan a value the configuration does not give
@@ -54,15 +55,24 @@ func (m keepRemovedSeed) PlanModifyInt64(ctx context.Context, req planmodifier.I
 	}
 }
 
+func (m keepRemovedSeed) PlanModifyMap(ctx context.Context, req planmodifier.MapRequest, resp *planmodifier.MapResponse) {
+	if req.ConfigValue.IsNull() {
+		resp.PlanValue = types.MapNull(req.ConfigValue.ElementType(ctx))
+		if m.keep(ctx, req.Config, req.State, &resp.Diagnostics) {
+			resp.PlanValue = req.StateValue
+		}
+	}
+}
+
 // keep reports whether a removed seed attribute keeps its recorded value: on an existing resource whose
 // configuration does not give the seed the other way.
 func (m keepRemovedSeed) keep(ctx context.Context, config tfsdk.Config, state tfsdk.State, diags *diag.Diagnostics) bool {
 	if state.Raw.IsNull() {
 		return false
 	}
-	var other types.String
+	var other attr.Value
 	diags.Append(config.GetAttribute(ctx, path.Root(m.other), &other)...)
-	return other.IsNull()
+	return other == nil || other.IsNull()
 }
 
 // Graph never returns the seed, so an imported token's state holds no seed (nor version). A seed attribute replaces

@@ -17,6 +17,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64default"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -206,6 +207,8 @@ func (r *hardwareTokenFleetResource) Schema(_ context.Context, _ resource.Schema
 				Computed:    true,
 				Sensitive:   true,
 				Validators:  []validator.Map{mapvalidator.ValueStringsAre(base32SeedValidator{})},
+				// Seeds only when needed: a removed secret_keys keeps its recorded value, unless secret_keys_wo takes over.
+				PlanModifiers: []planmodifier.Map{keepRemovedSeed{other: attrSecretKeysWO}},
 			},
 			"concurrency": schema.Int64Attribute{
 				MarkdownDescription: fmt.Sprintf("How many tokens the provider writes at a time (default `%d`, at most `%d`). "+
@@ -284,14 +287,6 @@ func (r *hardwareTokenFleetResource) ModifyPlan(ctx context.Context, req resourc
 	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("tokens"), &proposed)...)
 	if !proposed.Equal(tokens) {
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("tokens"), tokens)...)
-	}
-	// A removed secret_keys keeps its recorded value, unless secret_keys_wo takes over: seeds only when needed.
-	if config.SecretKeys.IsNull() {
-		kept := types.MapNull(types.StringType)
-		if config.SecretKeysWO.IsNull() && !state.SecretKeys.IsNull() {
-			kept = state.SecretKeys
-		}
-		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root(attrSecretKeys), kept)...)
 	}
 }
 
@@ -581,10 +576,18 @@ func (r *hardwareTokenFleetResource) reconcile(ctx context.Context, j fleetJob, 
 	} else if current != nil {
 		want.DisplayName = current.DisplayName
 	}
+	seed := func() (string, error) { return seeds.seed(j.serial) }
 	// Graph updates only unassigned tokens, and a token changes hands only through the inventory.
 	if current != nil && current.AssignedTo != nil {
 		_, differs := lifecycle.TokenUpdate(want, *current)
 		if userErr == nil && (user == nil || !lifecycle.HeldBy(current, user.ID) || differs) {
+			// The activation that follows needs the seed: without it, leave the token with its holder.
+			if user != nil && p.Activate.ValueBool() {
+				if _, err := seed(); err != nil {
+					return entryFrom(p, current, nil), &fleetFailure{attempted: "unassign the token to assign or update it, " +
+						"and activate it again", perm: permUserMethods, err: err}
+				}
+			}
 			if err := r.engine.Unassign(ctx, r.client, current.AssignedTo.ID, current.ID); err != nil {
 				return entryFrom(p, current, nil), &fleetFailure{attempted: "unassign the token from " +
 					lifecycle.UserLabel(ctx, r.client, current.AssignedTo.ID), perm: permUserMethods, err: err}
@@ -594,7 +597,6 @@ func (r *hardwareTokenFleetResource) reconcile(ctx context.Context, j fleetJob, 
 			current = &released
 		}
 	}
-	seed := func() (string, error) { return seeds.seed(j.serial) }
 	d, _, err := r.engine.EnsureToken(ctx, r.client, want, current, seed)
 	if err != nil {
 		return entryFrom(p, d, nil), &fleetFailure{attempted: "create or update the token", perm: permInventoryWrite, err: err}
@@ -690,7 +692,7 @@ func reportFleetFailures(diags *diag.Diagnostics, failed []*fleetFailure, severi
 	for _, f := range failed {
 		p := path.Root("tokens").AtMapKey(f.serial)
 		summary := "Unable to Apply Hardware Token Fleet Entry"
-		detail := graphErrorDetail(describeOutcome(fmt.Sprintf("%s (serial number %q)", f.attempted, f.serial), f.err), f.perm, f.err)
+		detail := describeOutcome(graphErrorDetail(fmt.Sprintf("%s (serial number %q)", f.attempted, f.serial), f.perm, f.err), f.err)
 		if severity == diag.SeverityWarning {
 			diags.AddAttributeWarning(p, summary, detail+"\n\nThe fleet was created with the other tokens; the state records "+
 				"what exists, and the next apply does only what is left for this serial.")
@@ -738,7 +740,11 @@ func (r *hardwareTokenFleetResource) Read(ctx context.Context, req resource.Read
 			entries[serial].UserID, entries[serial].UserPrincipalName = types.StringNull(), types.StringNull()
 			continue
 		}
-		entries[serial] = r.refreshed(ctx, *e, d)
+		if entries[serial], err = r.refreshed(ctx, *e, d); err != nil {
+			addGraphError(&resp.Diagnostics, "Unable to Read Hardware Token Fleet", fmt.Sprintf("read user %s, who holds the "+
+				"token with serial number %q", d.AssignedTo.ID, serial), permUserRead, err)
+			return
+		}
 	}
 	if !changed {
 		return // the response starts as the prior state
@@ -748,8 +754,9 @@ func (r *hardwareTokenFleetResource) Read(ctx context.Context, req resource.Read
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("tokens"), tokens)...)
 }
 
-// refreshed is entry e as Graph shows it in d: fields, status and holder (a new holder named by Graph).
-func (r *hardwareTokenFleetResource) refreshed(ctx context.Context, e fleetToken, d *graph.Device) *fleetToken {
+// refreshed is entry e as Graph shows it in d: fields, status and holder (a new holder named by Graph). A failed
+// read of the holder is an error: a holder recorded without its name would plan the token's reassignment.
+func (r *hardwareTokenFleetResource) refreshed(ctx context.Context, e fleetToken, d *graph.Device) (*fleetToken, error) {
 	e.Manufacturer, e.Model = types.StringValue(d.Manufacturer), types.StringValue(d.Model)
 	e.TimeInterval, e.HashFunction = types.Int64Value(int64(d.TimeIntervalInSeconds)), types.StringValue(d.HashFunction)
 	e.DisplayName, e.ID, e.Status = nullIfEmpty(d.DisplayName), types.StringValue(d.ID), types.StringValue(lifecycle.EffectiveStatus(d))
@@ -758,11 +765,15 @@ func (r *hardwareTokenFleetResource) refreshed(ctx context.Context, e fleetToken
 		e.UserID, e.UserPrincipalName = types.StringNull(), types.StringNull()
 	case !strings.EqualFold(d.AssignedTo.ID, e.UserID.ValueString()):
 		e.UserID, e.UserPrincipalName = types.StringValue(d.AssignedTo.ID), types.StringNull()
-		if u, err := r.client.GetUser(ctx, d.AssignedTo.ID); err == nil {
+		u, err := r.client.GetUser(ctx, d.AssignedTo.ID)
+		switch {
+		case err == nil:
 			e.UserPrincipalName = nullIfEmpty(u.UserPrincipalName)
+		case !graph.IsNotFound(err): // a deleted holder keeps a null name
+			return nil, err
 		}
 	}
-	return &e
+	return &e, nil
 }
 
 func derefEntries(entries map[string]*fleetToken) map[string]fleetToken {
@@ -817,25 +828,34 @@ func (r *hardwareTokenFleetResource) ImportState(ctx context.Context, req resour
 	}
 	entries := map[string]fleetToken{}
 	var problems []string
-	pick := func(serial string, d []*graph.Device) {
+	pick := func(serial string, d []*graph.Device) error {
 		switch len(d) {
 		case 0:
 			problems = append(problems, fmt.Sprintf("no token with serial number %q is in the inventory", serial))
 		case 1:
-			entries[serial] = r.importedEntry(ctx, d[0])
+			e, err := r.importedEntry(ctx, d[0])
+			if err != nil {
+				addGraphError(&resp.Diagnostics, summary, fmt.Sprintf("read user %s, who holds the token with serial number %q",
+					d[0].AssignedTo.ID, serial), permUserRead, err)
+				return err
+			}
+			entries[serial] = e
 		default:
 			problems = append(problems, fmt.Sprintf("%d tokens have serial number %q", len(d), serial))
 		}
+		return nil
 	}
 	if serials != nil {
 		for _, s := range serials {
-			pick(s, inv.BySerial(s))
+			if pick(s, inv.BySerial(s)) != nil {
+				return
+			}
 		}
 	} else {
 		for i := range inv.Devices {
 			serial := inv.Devices[i].SerialNumber
-			if _, seen := entries[serial]; !seen {
-				pick(serial, inv.BySerial(serial))
+			if _, seen := entries[serial]; !seen && pick(serial, inv.BySerial(serial)) != nil {
+				return
 			}
 		}
 	}
@@ -856,12 +876,16 @@ func (r *hardwareTokenFleetResource) ImportState(ctx context.Context, req resour
 
 // importedEntry records d as it is: activate is false only for a token assigned but not activated, so that an
 // imported fleet plans no activation the configuration does not ask for.
-func (r *hardwareTokenFleetResource) importedEntry(ctx context.Context, d *graph.Device) fleetToken {
+func (r *hardwareTokenFleetResource) importedEntry(ctx context.Context, d *graph.Device) (fleetToken, error) {
 	e := fleetToken{Manufacturer: types.StringValue(d.Manufacturer), Model: types.StringValue(d.Model),
 		TimeInterval: types.Int64Value(int64(d.TimeIntervalInSeconds)), HashFunction: types.StringValue(d.HashFunction),
 		Activate: types.BoolValue(d.AssignedTo == nil || lifecycle.EffectiveStatus(d) == graph.StatusActivated)}
 	e.UserID, e.UserPrincipalName = types.StringNull(), types.StringNull()
-	return *r.refreshed(ctx, e, d)
+	got, err := r.refreshed(ctx, e, d)
+	if err != nil {
+		return e, err
+	}
+	return *got, nil
 }
 
 // parseFleetImportID reads `SERIAL1,SERIAL2,...` or `field=value,...`.

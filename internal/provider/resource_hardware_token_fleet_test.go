@@ -305,20 +305,7 @@ func TestAccHardwareTokenFleet_import(t *testing.T) {
 func TestAccHardwareTokenFleet_fromPerTokenResources(t *testing.T) {
 	amy := testAccUser(t)
 	serial, seed := testAccName(t), testAccSeed()
-	perToken := fmt.Sprintf(`
-resource "entraoath_hardware_token" "a" {
-  serial_number = %[1]q
-  manufacturer  = "Token2"
-  model         = "C302-i"
-  secret_key    = %[2]q
-}
-
-resource "entraoath_hardware_token_assignment" "a" {
-  token_id            = entraoath_hardware_token.a.id
-  user_principal_name = %[3]q
-  secret_key          = %[2]q
-}
-`, serial, seed, amy.UserPrincipalName)
+	perToken := testAccPairConfig("a", serial, amy.UserPrincipalName, testAccAttr("secret_key", seed), testAccAttr("secret_key", seed))
 	moved := testAccTokenFleetConfig(map[string]fleetEntry{serial: {upn: amy.UserPrincipalName}}, "") + fmt.Sprintf(`
 removed {
   from = entraoath_hardware_token_assignment.a
@@ -467,5 +454,45 @@ func TestAccHardwareTokenFleet_assignedTokenUpdated(t *testing.T) {
 				},
 			},
 		},
+	})
+}
+
+// Not parallel: it changes the permissions the emulator grants to every test. An import that cannot read a
+// token's holder fails, rather than record the holder without a name, which would plan the token's reassignment.
+func TestAccHardwareTokenFleet_importHolderUnread(t *testing.T) {
+	amy := testAccUser(t)
+	token := testAccInventoryToken(t, testAccSeed())
+	t.Cleanup(func() { _ = testEmulator.DeleteDevice(token.ID) })
+	must(t, testEmulator.Assign(token.ID, amy.ID))
+	must(t, testEmulator.Activate(token.ID))
+	config := testAccTokenFleetConfig(map[string]fleetEntry{token.SerialNumber: {upn: amy.UserPrincipalName}}, "")
+	acc.Test(t, acc.TestCase{
+		PreCheck: func() {
+			testAccPreCheck(t)
+			testEmulator.SetAppPermissions(emulator.PermPolicyReadWriteAuthMethod, emulator.PermUserAuthMethodReadWriteAll)
+			t.Cleanup(func() { testEmulator.SetAppPermissions(emulator.DefaultAppPermissions...) })
+		},
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_5_0)},
+		Steps: []acc.TestStep{{
+			Config:      config + fmt.Sprintf("import {\n  to = %s\n  id = %q\n}\n", testAccFleetAddr, token.SerialNumber),
+			ExpectError: testAccErrorPattern(`Unable to Import Hardware Token Fleet.*read user ` + amy.ID + `, who holds the token`),
+		}},
+	})
+}
+
+// An entry naming its user both ways is refused at plan time, naming its serial number.
+func TestAccHardwareTokenFleet_bothUserAttributes(t *testing.T) {
+	amy, serial := testAccUser(t), testAccName(t)
+	config := strings.Replace(testAccTokenFleetConfig(map[string]fleetEntry{serial: {upn: amy.UserPrincipalName, seed: testAccSeed()}}, "secret_keys"),
+		"user_principal_name = ", fmt.Sprintf("user_id = %q, user_principal_name = ", amy.ID), 1)
+	acc.ParallelTest(t, acc.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             testAccCheckSerialsGone(serial),
+		Steps: []acc.TestStep{{
+			Config:      config,
+			ExpectError: testAccErrorPattern(`Invalid Hardware Token Fleet Entry.*serial number "` + regexp.QuoteMeta(serial) + `" sets both user_principal_name and user_id`),
+		}},
 	})
 }
