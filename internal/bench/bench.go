@@ -8,8 +8,6 @@ import (
 	"bufio"
 	"context"
 	"crypto/rand"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/base32"
 	"encoding/json"
 	"errors"
@@ -22,6 +20,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	emu "github.com/entraoath/terraform-provider-entraoath/internal/emulator"
 )
 
 // Config describes one benchmark run. Zero values take the defaults noted.
@@ -377,15 +377,11 @@ func readEnvFile(path string) (map[string]string, error) {
 }
 
 func trusting(caFile string) (*http.Client, error) {
-	pem, err := os.ReadFile(caFile)
+	transport, err := emu.TrustingTransport(caFile)
 	if err != nil {
 		return nil, err
 	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(pem) {
-		return nil, fmt.Errorf("%s holds no certificate", caFile)
-	}
-	return &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}, nil
+	return &http.Client{Timeout: 30 * time.Second, Transport: transport}, nil
 }
 
 // requests calls the emulator's control surface: DELETE resets the counts, GET returns them.
