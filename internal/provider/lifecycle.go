@@ -61,13 +61,6 @@ func newEngine() *lifecycle.Engine {
 	return e
 }
 
-// Short names for the engine's helpers that messages across the provider use.
-var (
-	userLabel       = lifecycle.UserLabel
-	userText        = lifecycle.UserText
-	effectiveStatus = lifecycle.EffectiveStatus
-)
-
 // privateLastWrite is the private-state key for when the provider last wrote the resource.
 const privateLastWrite = "last_write"
 

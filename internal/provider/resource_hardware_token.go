@@ -255,7 +255,7 @@ func (r *hardwareTokenResource) ModifyPlan(ctx context.Context, req resource.Mod
 			"To change %s, Terraform will unassign and delete the token, then create it again with the same serial number and seed. "+
 			"Resources that use the token's id, such as its assignment, are replaced too; an activated token must be activated again.\n\n"+
 			"To keep the assignment, revert the change, or make it in a later apply after unassigning the token.",
-			state.SerialNumber.ValueString(), state.Status.ValueString(), userLabel(ctx, r.client, state.AssignedUserID.ValueString()),
+			state.SerialNumber.ValueString(), state.Status.ValueString(), lifecycle.UserLabel(ctx, r.client, state.AssignedUserID.ValueString()),
 			strings.Join(changed, ", ")))
 }
 
