@@ -371,7 +371,7 @@ func (r *hardwareTokenAssignmentResource) Read(ctx context.Context, req resource
 	// read agrees with the state or the consistency window has passed; only then is a difference drift.
 	userID, tokenID := state.ids()
 	device, err := r.engine.Read(ctx, r.client, tokenID, r.engine.SettledBy(lastWrite(ctx, req.Private)), func(d *graph.Device) bool {
-		return assignedTo(userID)(d) && lifecycle.EffectiveStatus(d) == state.Status.ValueString()
+		return lifecycle.HeldBy(d, userID) && lifecycle.EffectiveStatus(d) == state.Status.ValueString()
 	})
 	switch {
 	case err != nil:
@@ -551,11 +551,6 @@ func (r *hardwareTokenAssignmentResource) ImportState(ctx context.Context, req r
 	state.Activate = types.BoolValue(state.Status.ValueString() == graph.StatusActivated)
 	state.Deactivate = types.BoolValue(false)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
-}
-
-// assignedTo accepts a token assigned to the user with object id userID.
-func assignedTo(userID string) func(*graph.Device) bool {
-	return func(d *graph.Device) bool { return lifecycle.HeldBy(d, userID) }
 }
 
 // unassignedDetail explains an assignment Graph no longer shows, and names a deleted user as the likely cause: Graph
