@@ -326,7 +326,6 @@ func (r *hardwareTokenAssignmentResource) Create(ctx context.Context, req resour
 	setFromDevice(&plan, device)
 
 	a := lifecycle.Assignment{UserID: user.ID, TokenID: device.ID, DisplayName: plan.DisplayName.ValueString(), Activate: plan.Activate.ValueBool()}
-	status := graph.StatusAssigned
 	attempted := fmt.Sprintf("assign token %s (serial %s) to user %s", device.ID, device.SerialNumber, lifecycle.UserText(user.UserPrincipalName, user.ID))
 	if a.Activate {
 		seed := configuredSeed(ctx, req.Config, &resp.Diagnostics)
@@ -334,14 +333,13 @@ func (r *hardwareTokenAssignmentResource) Create(ctx context.Context, req resour
 			return
 		}
 		a.Seed = lifecycle.StaticSeed(seed)
-		status = graph.StatusActivated
 		attempted += " and activate it"
 	}
 	current, err := r.engine.Assign(ctx, r.client, a, device)
 	var rejected *lifecycle.CodeRejectedError
 	switch {
 	case err == nil:
-		plan.Status = types.StringValue(status)
+		setFromDevice(&plan, current) // assigned, and activated when asked: the engine read it so, or Graph said so
 		recordWrite(ctx, resp.Private, &resp.Diagnostics)
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	case errors.As(err, &rejected):
