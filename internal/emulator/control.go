@@ -1,15 +1,12 @@
 package emulator
 
 import (
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
 	"net"
 	"net/http"
-	"os"
 	"slices"
 	"strings"
 	"time"
@@ -276,16 +273,9 @@ func controlError(w http.ResponseWriter, status int, msg string) {
 // ControlClient returns an HTTP client for an emulator running in another process (graph-emulator), trusting only
 // the emulator's CA certificate in caFile (EMULATOR_CA_FILE in the lines graph-emulator prints).
 func ControlClient(caFile string) (*http.Client, error) {
-	pem, err := os.ReadFile(caFile)
+	transport, err := TrustingTransport(caFile)
 	if err != nil {
 		return nil, err
 	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(pem) {
-		return nil, fmt.Errorf("%s holds no certificate", caFile)
-	}
-	return &http.Client{
-		Timeout:   30 * time.Second,
-		Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}},
-	}, nil
+	return &http.Client{Timeout: 30 * time.Second, Transport: transport}, nil
 }

@@ -2,13 +2,10 @@ package emulator
 
 import (
 	"bytes"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -45,15 +42,11 @@ func start(t *testing.T, opts Options) *env {
 }
 
 func trustingClient(t *testing.T, srv *Server) *http.Client {
-	pem, err := os.ReadFile(srv.CAFile())
+	transport, err := TrustingTransport(srv.CAFile())
 	if err != nil {
 		t.Fatal(err)
 	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(pem) {
-		t.Fatal("no certificate in CA file")
-	}
-	return &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	return &http.Client{Timeout: 10 * time.Second, Transport: transport}
 }
 
 // tokenRequest posts a client-credentials form and returns the status and decoded body.

@@ -8,8 +8,11 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"fmt"
 	"math/big"
 	"net"
+	"net/http"
+	"os"
 	"time"
 )
 
@@ -62,4 +65,19 @@ func newTLS() (caPEM []byte, cfg *tls.Config, err error) {
 		Certificates: []tls.Certificate{{Certificate: [][]byte{leafDER, caDER}, PrivateKey: leafKey}},
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}), cfg, nil
+}
+
+// TrustingTransport is an HTTPS transport that trusts the CA certificate an emulator wrote to caFile (its CAFile),
+// as a client trusts Graph: through a CA pool, without InsecureSkipVerify. Tests and benches reach the emulator
+// through it.
+func TrustingTransport(caFile string) (*http.Transport, error) {
+	caPEM, err := os.ReadFile(caFile)
+	if err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(caPEM) {
+		return nil, fmt.Errorf("%s holds no certificate", caFile)
+	}
+	return &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}, nil
 }

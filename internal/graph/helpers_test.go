@@ -3,12 +3,9 @@ package graph_test
 import (
 	"context"
 	"crypto/rand"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/base32"
 	"fmt"
 	"net/http"
-	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -53,15 +50,10 @@ type harness struct {
 func newHarness(t *testing.T, srv *emulator.Server, maxRetries int) *harness {
 	t.Helper()
 	h := &harness{srv: srv}
-	pem, err := os.ReadFile(srv.CAFile())
+	base, err := emulator.TrustingTransport(srv.CAFile())
 	if err != nil {
 		t.Fatal(err)
 	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(pem) {
-		t.Fatal("emulator CA file holds no certificate")
-	}
-	base := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}
 	t.Cleanup(base.CloseIdleConnections)
 
 	o := srv.Options()

@@ -131,19 +131,21 @@ type OutcomeError struct {
 }
 
 func (e *OutcomeError) Error() string {
-	var s string
+	if e.Err != nil {
+		return e.Shown() + ": " + e.Err.Error()
+	}
+	return e.Shown()
+}
+
+// Shown says what Graph showed of the token, as a clause for messages.
+func (e *OutcomeError) Shown() string {
 	switch e.Kind {
 	case OutcomeGone:
-		s = "Graph no longer shows the token"
+		return "Graph no longer shows the token"
 	case OutcomeHeldByOther:
-		s = "the token is assigned to user " + e.Holder
-	default:
-		s = "Graph refused the call and the token is unchanged"
+		return "the token is assigned to user " + e.Holder
 	}
-	if e.Err != nil {
-		s += ": " + e.Err.Error()
-	}
-	return s
+	return "Graph refused the call and the token is unchanged"
 }
 
 func (e *OutcomeError) Unwrap() error { return e.Err }

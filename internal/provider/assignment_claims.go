@@ -8,6 +8,8 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
+
+	"github.com/entraoath/terraform-provider-entraoath/internal/lifecycle"
 )
 
 // tokenClaims holds, for one configured provider (one Terraform command), which user each planned assignment
@@ -57,7 +59,7 @@ func (r *hardwareTokenAssignmentResource) claimToken(ctx context.Context, diags 
 	// A claim configured by object id is named by user principal name too.
 	for _, c := range []*tokenClaim{&cl, &other} {
 		if guidPattern.MatchString(c.label) {
-			c.label = userLabel(ctx, r.client, c.label)
+			c.label = lifecycle.UserLabel(ctx, r.client, c.label)
 		}
 	}
 	diags.AddAttributeError(path.Root("token_id"), "Hardware Token Assigned Twice",

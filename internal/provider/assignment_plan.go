@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/entraoath/terraform-provider-entraoath/internal/graph"
+	"github.com/entraoath/terraform-provider-entraoath/internal/lifecycle"
 )
 
 var _ resource.ConfigValidator = activationSettingsValidator{}
@@ -96,13 +97,13 @@ func (r *hardwareTokenAssignmentResource) planUser(ctx context.Context, diags *d
 	switch {
 	case a.creating:
 	case ref == a.stateRef.ValueString():
-		claim.label = userText(a.stateUserUPN.ValueString(), a.stateUserID.ValueString())
+		claim.label = lifecycle.UserText(a.stateUserUPN.ValueString(), a.stateUserID.ValueString())
 	case r.client != nil: // nil while the provider's own configuration is not known yet
 		user := r.assignableUser(ctx, diags, "Unable to Assign Hardware Token", a.userAttr, ref)
 		if user == nil {
 			return tokenClaim{}, false
 		}
-		claim.label = userText(user.UserPrincipalName, user.ID)
+		claim.label = lifecycle.UserText(user.UserPrincipalName, user.ID)
 	}
 	return claim, true
 }

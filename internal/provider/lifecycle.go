@@ -61,13 +61,6 @@ func newEngine() *lifecycle.Engine {
 	return e
 }
 
-// Short names for the engine's helpers that messages across the provider use.
-var (
-	userLabel       = lifecycle.UserLabel
-	userText        = lifecycle.UserText
-	effectiveStatus = lifecycle.EffectiveStatus
-)
-
 // privateLastWrite is the private-state key for when the provider last wrote the resource.
 const privateLastWrite = "last_write"
 
@@ -101,21 +94,17 @@ func describeOutcome(detail string, err error) string {
 	if !errors.As(err, &oe) {
 		return detail
 	}
-	var problem, advice string
-	switch oe.Kind {
-	case lifecycle.OutcomeGone:
-		problem, advice = "Graph no longer shows the token", "Check token_id; if the token was deleted, create it again."
-	case lifecycle.OutcomeHeldByOther:
-		problem = "the token is assigned to user " + oe.Holder
+	var advice string
+	switch {
+	case oe.Kind == lifecycle.OutcomeGone:
+		advice = "Check token_id; if the token was deleted, create it again."
+	case oe.Kind == lifecycle.OutcomeHeldByOther:
 		advice = "A token can be assigned to only one user: unassign it from that user first, or assign another token."
-	default:
-		problem = "Graph refused the call and the token is unchanged"
-		if oe.LimitHint() {
-			advice = "Graph's answer points at the user's token limit: a user can hold at most five hardware OATH tokens " +
-				"(hardware tokens and authenticator apps combined). Unassign one of the user's tokens first."
-		}
+	case oe.LimitHint():
+		advice = "Graph's answer points at the user's token limit: a user can hold at most five hardware OATH tokens " +
+			"(hardware tokens and authenticator apps combined). Unassign one of the user's tokens first."
 	}
-	detail += "\n\nAfterwards Graph showed that " + problem + "."
+	detail += "\n\nAfterwards Graph showed that " + oe.Shown() + "."
 	if advice != "" {
 		detail += " " + advice
 	}

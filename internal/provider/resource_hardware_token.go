@@ -255,7 +255,7 @@ func (r *hardwareTokenResource) ModifyPlan(ctx context.Context, req resource.Mod
 			"To change %s, Terraform will unassign and delete the token, then create it again with the same serial number and seed. "+
 			"Resources that use the token's id, such as its assignment, are replaced too; an activated token must be activated again.\n\n"+
 			"To keep the assignment, revert the change, or make it in a later apply after unassigning the token.",
-			state.SerialNumber.ValueString(), state.Status.ValueString(), userLabel(ctx, r.client, state.AssignedUserID.ValueString()),
+			state.SerialNumber.ValueString(), state.Status.ValueString(), lifecycle.UserLabel(ctx, r.client, state.AssignedUserID.ValueString()),
 			strings.Join(changed, ", ")))
 }
 
@@ -284,15 +284,8 @@ func (r *hardwareTokenResource) Create(ctx context.Context, req resource.CreateR
 	if r.inInventory(ctx, serial, &resp.Diagnostics); resp.Diagnostics.HasError() {
 		return
 	}
-	want := graph.Device{
-		SerialNumber:          serial,
-		Manufacturer:          plan.Manufacturer.ValueString(),
-		Model:                 plan.Model.ValueString(),
-		DisplayName:           plan.DisplayName.ValueString(),
-		SecretKey:             seed,
-		TimeIntervalInSeconds: int32(plan.TimeInterval.ValueInt64()),
-		HashFunction:          plan.HashFunction.ValueString(),
-	}
+	want := deviceOf(plan.tokenAttributes)
+	want.SecretKey = seed
 	d, err := r.engine.CreateToken(ctx, r.client, want)
 	var taken *lifecycle.SerialTakenError
 	var lookup *lifecycle.LookupError
@@ -362,7 +355,7 @@ func (r *hardwareTokenResource) Update(ctx context.Context, req resource.UpdateR
 	ctx, cancel := withTimeout(ctx, plan.Timeouts.Update, defaultUpdateTimeout, &resp.Diagnostics)
 	defer cancel()
 	// A change of the seed attributes alone (after import) needs no call: the plan is simply recorded.
-	if u, changed := deviceUpdate(plan.tokenAttributes, state.tokenAttributes); changed {
+	if u, changed := lifecycle.TokenUpdate(deviceOf(plan.tokenAttributes), deviceOf(state.tokenAttributes)); changed {
 		if err := r.engine.UpdateToken(ctx, r.client, state.ID.ValueString(), u); err != nil {
 			addGraphError(&resp.Diagnostics, "Unable to Update Hardware Token",
 				fmt.Sprintf("update the hardware token %s (serial number %q) in the tenant inventory. Graph only updates tokens that are not "+
@@ -518,29 +511,16 @@ func writeTokenList(b *strings.Builder, tokens []graph.Device) {
 	}
 }
 
-// deviceUpdate is the PATCH for the attributes that differ between plan and state.
-func deviceUpdate(plan, state tokenAttributes) (graph.DeviceUpdate, bool) {
-	changed := false
-	str := func(p, s types.String) *string {
-		if p.Equal(s) {
-			return nil
-		}
-		changed = true
-		v := p.ValueString() // a removed display_name is cleared with ""
-		return &v
+// deviceOf is the token a's configured attributes describe (display_name is never "", so null maps to "").
+func deviceOf(a tokenAttributes) graph.Device {
+	return graph.Device{
+		SerialNumber:          a.SerialNumber.ValueString(),
+		Manufacturer:          a.Manufacturer.ValueString(),
+		Model:                 a.Model.ValueString(),
+		DisplayName:           a.DisplayName.ValueString(),
+		TimeIntervalInSeconds: int32(a.TimeInterval.ValueInt64()),
+		HashFunction:          a.HashFunction.ValueString(),
 	}
-	u := graph.DeviceUpdate{
-		DisplayName:  str(plan.DisplayName, state.DisplayName),
-		Manufacturer: str(plan.Manufacturer, state.Manufacturer),
-		Model:        str(plan.Model, state.Model),
-		HashFunction: str(plan.HashFunction, state.HashFunction),
-	}
-	if !plan.TimeInterval.Equal(state.TimeInterval) {
-		changed = true
-		v := int32(plan.TimeInterval.ValueInt64())
-		u.TimeIntervalInSeconds = &v
-	}
-	return u, changed
 }
 
 var guidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)

@@ -307,7 +307,7 @@ func (r *hardwareTokenAssignmentResource) Create(ctx context.Context, req resour
 	if device.AssignedTo != nil {
 		detail := fmt.Sprintf("Token %s (serial %s) is already assigned to user %s. A token can be assigned to only one user: "+
 			"unassign it first, or remove the other assignment resource that holds it", device.ID, device.SerialNumber,
-			userLabel(ctx, r.client, device.AssignedTo.ID))
+			lifecycle.UserLabel(ctx, r.client, device.AssignedTo.ID))
 		if strings.EqualFold(device.AssignedTo.ID, user.ID) {
 			detail = fmt.Sprintf("Token %s (serial %s) is already assigned to user %s. To manage the existing assignment, "+
 				"import it: terraform import <address> %s/%s", device.ID, device.SerialNumber, user.UserPrincipalName, user.ID, device.ID)
@@ -326,28 +326,26 @@ func (r *hardwareTokenAssignmentResource) Create(ctx context.Context, req resour
 	setFromDevice(&plan, device)
 
 	a := lifecycle.Assignment{UserID: user.ID, TokenID: device.ID, DisplayName: plan.DisplayName.ValueString(), Activate: plan.Activate.ValueBool()}
-	status := graph.StatusAssigned
-	attempted := fmt.Sprintf("assign token %s (serial %s) to user %s", device.ID, device.SerialNumber, userText(user.UserPrincipalName, user.ID))
+	attempted := fmt.Sprintf("assign token %s (serial %s) to user %s", device.ID, device.SerialNumber, lifecycle.UserText(user.UserPrincipalName, user.ID))
 	if a.Activate {
 		seed := configuredSeed(ctx, req.Config, &resp.Diagnostics)
 		if resp.Diagnostics.HasError() {
 			return
 		}
 		a.Seed = lifecycle.StaticSeed(seed)
-		status = graph.StatusActivated
 		attempted += " and activate it"
 	}
 	current, err := r.engine.Assign(ctx, r.client, a, device)
 	var rejected *lifecycle.CodeRejectedError
 	switch {
 	case err == nil:
-		plan.Status = types.StringValue(status)
+		setFromDevice(&plan, current) // assigned, and activated when asked: the engine read it so, or Graph said so
 		recordWrite(ctx, resp.Private, &resp.Diagnostics)
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	case errors.As(err, &rejected):
 		// The token is assigned but not activated: save what Graph reports, so the state matches the tenant.
 		recordWrite(ctx, resp.Private, &resp.Diagnostics)
-		r.saveAfterFailedActivation(ctx, &resp.Diagnostics, &resp.State, plan, userText(user.UserPrincipalName, user.ID), rejected)
+		r.saveAfterFailedActivation(ctx, &resp.Diagnostics, &resp.State, plan, lifecycle.UserText(user.UserPrincipalName, user.ID), rejected)
 	default:
 		if lifecycle.HeldBy(current, user.ID) {
 			// Assigned, but not (yet) activated: the state records what exists, and the next apply finishes the job.
@@ -371,7 +369,7 @@ func (r *hardwareTokenAssignmentResource) Read(ctx context.Context, req resource
 	// read agrees with the state or the consistency window has passed; only then is a difference drift.
 	userID, tokenID := state.ids()
 	device, err := r.engine.Read(ctx, r.client, tokenID, r.engine.SettledBy(lastWrite(ctx, req.Private)), func(d *graph.Device) bool {
-		return lifecycle.HeldBy(d, userID) && effectiveStatus(d) == state.Status.ValueString()
+		return lifecycle.HeldBy(d, userID) && lifecycle.EffectiveStatus(d) == state.Status.ValueString()
 	})
 	switch {
 	case err != nil:
@@ -427,7 +425,7 @@ func (r *hardwareTokenAssignmentResource) Update(ctx context.Context, req resour
 	ctx, cancel := withTimeout(ctx, plan.Timeouts.Update, defaultUpdateTimeout, &resp.Diagnostics)
 	defer cancel()
 	userID, tokenID := state.ids()
-	who := userText(state.UserPrincipalName.ValueString(), userID)
+	who := lifecycle.UserText(state.UserPrincipalName.ValueString(), userID)
 	current := state.Status.ValueString()
 	switch {
 	case plan.Activate.ValueBool() && current != graph.StatusActivated:
@@ -478,7 +476,7 @@ func (r *hardwareTokenAssignmentResource) Delete(ctx context.Context, req resour
 	ctx, cancel := withTimeout(ctx, state.Timeouts.Delete, defaultDeleteTimeout, &resp.Diagnostics)
 	defer cancel()
 	userID, tokenID := state.ids()
-	who := userText(state.UserPrincipalName.ValueString(), userID)
+	who := lifecycle.UserText(state.UserPrincipalName.ValueString(), userID)
 	// Terraform is told the assignment is gone once Graph shows it: the token's own destroy (or a new assignment)
 	// must not find it still assigned.
 	err := r.engine.Unassign(ctx, r.client, userID, tokenID)
@@ -531,7 +529,7 @@ func (r *hardwareTokenAssignmentResource) ImportState(ctx context.Context, req r
 	if device.AssignedTo == nil || !strings.EqualFold(device.AssignedTo.ID, user.ID) {
 		holder := "nobody"
 		if device.AssignedTo != nil {
-			holder = "user " + userLabel(ctx, r.client, device.AssignedTo.ID)
+			holder = "user " + lifecycle.UserLabel(ctx, r.client, device.AssignedTo.ID)
 		}
 		resp.Diagnostics.AddError(summary, fmt.Sprintf("Token %s (serial %s) is not assigned to user %s (%s); it is assigned to %s. "+
 			"Import the assignment with the id of the user who holds the token.", device.ID, device.SerialNumber, user.UserPrincipalName, user.ID, holder))
@@ -557,7 +555,7 @@ func (r *hardwareTokenAssignmentResource) ImportState(ctx context.Context, req r
 // returns a deleted user's tokens to the inventory.
 func unassignedDetail(ctx context.Context, client graph.API, state hardwareTokenAssignmentModel, device *graph.Device) string {
 	userID, _ := state.ids() // user_id is null after an import by user principal name
-	who := userText(state.UserPrincipalName.ValueString(), userID)
+	who := lifecycle.UserText(state.UserPrincipalName.ValueString(), userID)
 	detail := fmt.Sprintf("Hardware OATH token %s (serial %s) is no longer assigned to user %s in Microsoft Entra ID: it was "+
 		"unassigned outside Terraform. The assignment was removed from the state, so the plan assigns the token again.", device.ID, device.SerialNumber, who)
 	if _, err := client.GetUser(ctx, userID); graph.IsNotFound(err) {
@@ -582,12 +580,12 @@ func (r *hardwareTokenAssignmentResource) assignableUser(ctx context.Context, di
 		return nil
 	case strings.EqualFold(user.UserType, "Guest"):
 		diags.AddAttributeError(attr, summary, fmt.Sprintf("User %q is a guest. Microsoft Entra ID cannot assign hardware OATH tokens "+
-			"to guest users; assign the token to a member account (in the guest's home tenant, for example).", userText(user.UserPrincipalName, ref)))
+			"to guest users; assign the token to a member account (in the guest's home tenant, for example).", lifecycle.UserText(user.UserPrincipalName, ref)))
 		return nil
 	case user.AccountDisabled:
 		diags.AddAttributeError(attr, summary, fmt.Sprintf("User %q is disabled (accountEnabled is false in Microsoft Entra ID), so "+
 			"they could not sign in with the token. Enable the account first, or check %s: it may name the wrong user.",
-			userText(user.UserPrincipalName, ref), attr))
+			lifecycle.UserText(user.UserPrincipalName, ref), attr))
 		return nil
 	}
 	return user
@@ -636,7 +634,7 @@ func addAssignmentError(diags *diag.Diagnostics, summary, attempted string, err 
 
 // setFromDevice records what Graph says of the token in m and reports whether that changed m.
 func setFromDevice(m *hardwareTokenAssignmentModel, d *graph.Device) bool {
-	a, status := tokenAttributesFrom(d), types.StringValue(effectiveStatus(d))
+	a, status := tokenAttributesFrom(d), types.StringValue(lifecycle.EffectiveStatus(d))
 	if m.SerialNumber.IsNull() { // imported by token id: the serial number stays out of the state (see ids)
 		a.SerialNumber = m.SerialNumber
 	}
