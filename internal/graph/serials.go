@@ -10,8 +10,11 @@ func (c *Client) DevicesBySerial(ctx context.Context, serial string) ([]Device, 
 
 // DevicesBySerial answers from the command's shared inventory listing, so that checking every token of an apply
 // costs the listing's pages, not a request per token. The listing may predate writes of this command: a caller
-// that acts on a match reads it again with WithFreshReads.
+// that acts on a match asks with WithFreshReads, which goes to Graph.
 func (s *sharedReads) DevicesBySerial(ctx context.Context, serial string) ([]Device, error) {
+	if ReadsFresh(ctx) {
+		return s.API.DevicesBySerial(ctx, serial)
+	}
 	listing, err := s.inventory(ctx)
 	if err != nil {
 		return nil, err

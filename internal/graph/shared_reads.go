@@ -63,8 +63,14 @@ func WithFreshReads(ctx context.Context) context.Context {
 	return context.WithValue(ctx, freshReadsKey{}, true)
 }
 
+// ReadsFresh reports a context made by WithFreshReads.
+func ReadsFresh(ctx context.Context) bool {
+	fresh, _ := ctx.Value(freshReadsKey{}).(bool)
+	return fresh
+}
+
 func (s *sharedReads) GetDevice(ctx context.Context, id string) (*Device, error) {
-	if fresh, _ := ctx.Value(freshReadsKey{}).(bool); !fresh && !s.isWritten(id) {
+	if !ReadsFresh(ctx) && !s.isWritten(id) {
 		if d, ok := s.createdDevice(id); ok {
 			return d, nil
 		}
@@ -83,7 +89,7 @@ func (s *sharedReads) GetDevice(ctx context.Context, id string) (*Device, error)
 // ListDevices answers from the listing while this command has written nothing: a data source or an import that
 // lists the inventory then costs no request beyond the listing every resource read shares.
 func (s *sharedReads) ListDevices(ctx context.Context, filter DeviceFilter) ([]Device, error) {
-	if fresh, _ := ctx.Value(freshReadsKey{}).(bool); fresh || s.hasWritten() {
+	if ReadsFresh(ctx) || s.hasWritten() {
 		return s.API.ListDevices(ctx, filter)
 	}
 	listing, err := s.inventory(ctx)

@@ -331,7 +331,20 @@ func TestSharedReads_freshReadsBypassTheListing(t *testing.T) {
 	if err != nil || got.DisplayName != "renamed after the listing" {
 		t.Fatalf("fresh read: %+v, %v; want the rename", got, err)
 	}
-	wantRequests(t, srv, map[string]int{reqListDevices: 1, reqGetDevice: 1})
+
+	// A token deleted and uploaded again keeps its serial number, not its id.
+	mustDo(t, srv.DeleteDevice(d.ID))
+	again := d
+	again.ID = ""
+	again, err = srv.AddDevice(again)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bySerial, err := api.DevicesBySerial(graph.WithFreshReads(ctx), d.SerialNumber)
+	if err != nil || len(bySerial) != 1 || bySerial[0].ID != again.ID {
+		t.Fatalf("fresh serial lookup: %+v, %v; want only the token uploaded again, %s", bySerial, err, again.ID)
+	}
+	wantRequests(t, srv, map[string]int{reqListDevices: 2, reqGetDevice: 1})
 }
 
 // A data source's filtered list shares the listing with every device read while the command has written nothing;

@@ -66,10 +66,10 @@ func (m *hardwareTokenAssignmentModel) ids() (userID, tokenID string) {
 }
 
 // tokenBySerial finds the one token with serial number serial, first in the command's shared listing, then (for a
-// token uploaded since) in Graph. Problems are reported against attr, or against the import id when it is empty.
+// token uploaded since) in Graph; with WithFreshReads, in Graph alone. Problems are reported against attr, or against the import id when it is empty.
 func tokenBySerial(ctx context.Context, client graph.API, diags *diag.Diagnostics, summary string, attr path.Path, serial string) string {
 	devices, err := client.DevicesBySerial(ctx, serial)
-	if err == nil && len(devices) == 0 {
+	if err == nil && len(devices) == 0 && !graph.ReadsFresh(ctx) {
 		devices, err = client.ListDevices(graph.WithFreshReads(ctx), graph.DeviceFilter{SerialNumber: serial})
 	}
 	if err != nil {

@@ -287,7 +287,9 @@ func (r *hardwareTokenAssignmentResource) Create(ctx context.Context, req resour
 	ctx, cancel := withTimeout(ctx, plan.Timeouts.Create, defaultCreateTimeout, &resp.Diagnostics)
 	defer cancel()
 	if plan.TokenID.IsUnknown() || plan.TokenID.IsNull() {
-		if plan.TokenID = types.StringValue(tokenBySerial(ctx, r.client, &resp.Diagnostics, summary, path.Root("serial_number"),
+		// The token is about to be assigned: Graph names it, not a listing older than this apply's own writes
+		// (a token deleted and uploaded again keeps its serial number, not its id).
+		if plan.TokenID = types.StringValue(tokenBySerial(graph.WithFreshReads(ctx), r.client, &resp.Diagnostics, summary, path.Root("serial_number"),
 			plan.SerialNumber.ValueString())); resp.Diagnostics.HasError() {
 			return
 		}
