@@ -37,7 +37,7 @@ func (e *Engine) converge(ctx context.Context, client graph.API, tokenID string,
 			map[string]any{"token_id": tokenID, "error": err.Error()})
 		var readErr error
 		if d, readErr = e.observe(ctx, client, tokenID, before, done, graph.IsOutcomeUnknown(err)); readErr != nil {
-			return d, fmt.Errorf("%w; reading the token afterwards failed too: %w", err, readErr)
+			return d, &ReadFailedError{Err: err, ReadErr: readErr}
 		}
 		if done(d) {
 			return d, nil
@@ -53,6 +53,16 @@ func (e *Engine) converge(ctx context.Context, client graph.API, tokenID string,
 	}
 	return d, nil
 }
+
+// ReadFailedError is a write Graph did not answer with a success, after which reading the token (to learn what
+// Graph applied) failed too. Err is the write's answer, ReadErr the read's.
+type ReadFailedError struct{ Err, ReadErr error }
+
+func (e *ReadFailedError) Error() string {
+	return fmt.Sprintf("%v; reading the token afterwards failed too: %v", e.Err, e.ReadErr)
+}
+
+func (e *ReadFailedError) Unwrap() []error { return []error{e.Err, e.ReadErr} }
 
 // observe reads the token after a failed write until it shows done or differs from before, for up to the
 // consistency window. When before is nil and the write was refused, one read tells all: a refusal changes nothing.

@@ -97,6 +97,10 @@ func graphErrorDetail(attempted string, perm permission, err error) string {
 			"lower -parallelism, or raise the resource's timeouts.\n\n")
 	}
 	fmt.Fprintf(&b, "Graph answered HTTP %d with error code %q: %s\nrequest-id: %s", ge.StatusCode, ge.Code, ge.Message, ge.RequestID)
+	var readFailed *lifecycle.ReadFailedError
+	if errors.As(err, &readFailed) {
+		fmt.Fprintf(&b, "\n\nReading the token afterwards, to learn whether Graph applied the call, failed too: %s", readFailed.ReadErr)
+	}
 	return b.String()
 }
 
