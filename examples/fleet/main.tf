@@ -33,6 +33,15 @@ resource "entraoath_hardware_token_fleet" "site_a" {
   # Used only for the tokens the apply creates or activates; never stored.
   secret_keys_wo         = { for serial, t in local.tokens : serial => t.secret_key }
   secret_keys_wo_version = 1
+
+  lifecycle {
+    # The apply that creates the fleet reports a failed token as a warning (an error would have Terraform replace
+    # the whole fleet next time); this makes it fail the apply, and the next apply does only what is left.
+    postcondition {
+      condition     = length(self.failed_serial_numbers) == 0
+      error_message = "Tokens not done: ${join(", ", self.failed_serial_numbers)}. The next apply does only what is left."
+    }
+  }
 }
 
 output "tokens" {

@@ -64,6 +64,7 @@ type hardwareTokenFleetModel struct {
 	SecretKeysWO        types.Map   `tfsdk:"secret_keys_wo"`
 	SecretKeysWOVersion types.Int64 `tfsdk:"secret_keys_wo_version"`
 	Concurrency         types.Int64 `tfsdk:"concurrency"`
+	FailedSerialNumbers types.Set   `tfsdk:"failed_serial_numbers"`
 }
 
 // Fleet defaults. Each token's operation has the per-token resources' timeout; the fleet's writes run
@@ -74,6 +75,7 @@ const (
 	fleetTokenTimeout       = defaultCreateTimeout
 	attrSecretKeys          = "secret_keys"
 	attrSecretKeysWO        = "secret_keys_wo"
+	attrFailedSerialNumbers = "failed_serial_numbers"
 )
 
 var fleetTokenAttrTypes = map[string]attr.Type{
@@ -103,8 +105,9 @@ func (r *hardwareTokenFleetResource) Schema(_ context.Context, _ resource.Schema
 			"throttling past the timeout), the state records exactly what exists, each failed serial is reported, and the " +
 			"next apply does only what is left. An update or destroy then fails with an error per serial. The apply that " +
 			"*creates* the fleet reports failed serials as warnings instead: Terraform marks a resource whose create fails " +
-			"as tainted and would plan to replace the whole fleet, so the create succeeds with what exists, and the next " +
-			"plan shows the failed entries as changes (`terraform plan -detailed-exitcode` exits 2).\n\n" +
+			"as tainted and would plan to replace the whole fleet, so the create succeeds with what exists and lists the " +
+			"failed serials in `failed_serial_numbers`. To make that apply fail too, add the postcondition of the example " +
+			"below: a failed postcondition fails the apply without tainting the fleet.\n\n" +
 			"**Seeds only when Graph needs them**: when an entry's token is created, or activated. Give them in " +
 			"`secret_keys_wo` (Terraform 1.11 and later, never stored) or `secret_keys`, keyed by serial number; the plan " +
 			"fails naming each serial whose seed is needed and missing. A fleet whose tokens all exist and are activated " +
@@ -119,6 +122,7 @@ func (r *hardwareTokenFleetResource) Schema(_ context.Context, _ resource.Schema
 			"tokens": schema.MapNestedAttribute{
 				MarkdownDescription: "The tokens, keyed by serial number (as printed on the token; a new serial is a new token).",
 				Required:            true,
+				PlanModifiers:       []planmodifier.Map{plannedByModifyPlan{}},
 				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
 					"manufacturer": schema.StringAttribute{
 						MarkdownDescription: "The token's manufacturer, e.g. `Token2`.",
@@ -210,6 +214,14 @@ func (r *hardwareTokenFleetResource) Schema(_ context.Context, _ resource.Schema
 				// Seeds only when needed: a removed secret_keys keeps its recorded value, unless secret_keys_wo takes over.
 				PlanModifiers: []planmodifier.Map{keepRemovedSeed{other: attrSecretKeysWO}},
 			},
+			attrFailedSerialNumbers: schema.SetAttribute{
+				MarkdownDescription: "The serial numbers whose entry the last apply could not complete, each also reported " +
+					"in a diagnostic; empty when every entry is as configured, and unknown in a plan that changes entries. A " +
+					"`lifecycle` postcondition `length(self.failed_serial_numbers) == 0` makes every apply that leaves work " +
+					"undone fail, the first one included.",
+				ElementType: types.StringType,
+				Computed:    true,
+			},
 			"concurrency": schema.Int64Attribute{
 				MarkdownDescription: fmt.Sprintf("How many tokens the provider writes at a time (default `%d`, at most `%d`). "+
 					"All writes share the provider's throttle gate, so a higher value cannot overrun Graph: it waits.",
@@ -283,11 +295,30 @@ func (r *hardwareTokenFleetResource) ModifyPlan(ctx context.Context, req resourc
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	var proposed types.Map
-	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("tokens"), &proposed)...)
-	if !proposed.Equal(tokens) {
-		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("tokens"), tokens)...)
+	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("tokens"), tokens)...)
+	// An apply that changes no entry leaves nothing failed; one that does says what failed once it has run.
+	failed := types.SetUnknown(types.StringType)
+	if tokens.Equal(state.Tokens) {
+		failed = noFailedSerials()
 	}
+	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root(attrFailedSerialNumbers), failed)...)
+}
+
+func noFailedSerials() types.Set { return types.SetValueMust(types.StringType, nil) }
+
+// plannedByModifyPlan leaves tokens unknown for ModifyPlan, which plans every entry. The framework (v1.19) skips its
+// per-entry plan walk for an unknown map; that walk copies the whole map for each key, which took 50 s of a 10,000-token plan.
+type plannedByModifyPlan struct{}
+
+const plannedByModifyPlanDescription = "Each entry is planned from its configuration and the state by the resource."
+
+func (plannedByModifyPlan) Description(context.Context) string { return plannedByModifyPlanDescription }
+func (plannedByModifyPlan) MarkdownDescription(context.Context) string {
+	return plannedByModifyPlanDescription
+}
+
+func (plannedByModifyPlan) PlanModifyMap(ctx context.Context, req planmodifier.MapRequest, resp *planmodifier.MapResponse) {
+	resp.PlanValue = types.MapUnknown(req.PlanValue.ElementType(ctx))
 }
 
 // planEntry plans one serial from its configuration c and its state s (nil when new). It reports whether the apply
@@ -468,8 +499,17 @@ func (r *hardwareTokenFleetResource) apply(ctx context.Context, config tfsdk.Con
 	reportFleetFailures(diags, failed, severity)
 	tokens, d := types.MapValueFrom(ctx, types.ObjectType{AttrTypes: fleetTokenAttrTypes}, result)
 	diags.Append(d...)
-	plan.Tokens = tokens
+	plan.Tokens, plan.FailedSerialNumbers = tokens, failedSerials(failed)
 	diags.Append(state.Set(ctx, plan)...)
+}
+
+// failedSerials is the set of failed serial numbers.
+func failedSerials(failed []*fleetFailure) types.Set {
+	serials := make([]attr.Value, len(failed))
+	for i, f := range failed {
+		serials[i] = types.StringValue(f.serial)
+	}
+	return types.SetValueMust(types.StringType, serials)
 }
 
 // fleetJob is one serial's work: want is the planned entry (nil: remove the token), had the state's (nil: new).
@@ -695,7 +735,7 @@ func reportFleetFailures(diags *diag.Diagnostics, failed []*fleetFailure, severi
 		detail := describeOutcome(graphErrorDetail(fmt.Sprintf("%s (serial number %q)", f.attempted, f.serial), f.perm, f.err), f.err)
 		if severity == diag.SeverityWarning {
 			diags.AddAttributeWarning(p, summary, detail+"\n\nThe fleet was created with the other tokens; the state records "+
-				"what exists, and the next apply does only what is left for this serial.")
+				"what exists, failed_serial_numbers lists this serial, and the next apply does only what is left for it.")
 			continue
 		}
 		diags.AddAttributeError(p, summary, detail+"\n\nThe state records what exists; the next apply does only what is left.")
@@ -709,6 +749,9 @@ func (r *hardwareTokenFleetResource) Read(ctx context.Context, req resource.Read
 	var state hardwareTokenFleetModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	entries := fleetEntries(ctx, state.Tokens, &resp.Diagnostics)
+	if state.FailedSerialNumbers.IsNull() { // recorded by a provider version before the attribute
+		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root(attrFailedSerialNumbers), noFailedSerials())...)
+	}
 	if resp.Diagnostics.HasError() || len(entries) == 0 {
 		return
 	}
@@ -808,7 +851,7 @@ func (r *hardwareTokenFleetResource) Delete(ctx context.Context, req resource.De
 	reportFleetFailures(&resp.Diagnostics, failed, diag.SeverityError)
 	tokens, diags := types.MapValueFrom(ctx, types.ObjectType{AttrTypes: fleetTokenAttrTypes}, left)
 	resp.Diagnostics.Append(diags...)
-	state.Tokens = tokens
+	state.Tokens, state.FailedSerialNumbers = tokens, failedSerials(failed)
 	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
 }
 
@@ -872,6 +915,7 @@ func (r *hardwareTokenFleetResource) ImportState(ctx context.Context, req resour
 	resp.Diagnostics.Append(diags...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("tokens"), tokens)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("concurrency"), types.Int64Value(defaultFleetConcurrency))...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root(attrFailedSerialNumbers), noFailedSerials())...)
 }
 
 // importedEntry records d as it is: activate is false only for a token assigned but not activated, so that an

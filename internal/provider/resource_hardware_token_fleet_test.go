@@ -208,6 +208,13 @@ func TestAccHardwareTokenFleet_partialFailure(t *testing.T) {
 		s[2]: {seed: testAccSeed()},
 	}
 	notReplaced := acc.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(testAccFleetAddr, plancheck.ResourceActionUpdate)}}
+	failed := func(serials ...string) statecheck.StateCheck {
+		checks := make([]knownvalue.Check, len(serials))
+		for i, serial := range serials {
+			checks[i] = knownvalue.StringExact(serial)
+		}
+		return statecheck.ExpectKnownValue(testAccFleetAddr, tfjsonpath.New("failed_serial_numbers"), knownvalue.SetExact(checks))
+	}
 	acc.ParallelTest(t, acc.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -223,6 +230,7 @@ func TestAccHardwareTokenFleet_partialFailure(t *testing.T) {
 				),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(testAccFleetAddr, fleetStatus(s[1]), knownvalue.StringExact("available")),
+					failed(s[1]),
 				},
 			},
 			{
@@ -241,9 +249,66 @@ func TestAccHardwareTokenFleet_partialFailure(t *testing.T) {
 						return testAccCheckSerial(s[1], emulator.StatusActivated, u.ID)(nil)
 					},
 				),
+				ConfigStateChecks: []statecheck.StateCheck{failed()},
 			},
 		},
 	})
+}
+
+// With the documented postcondition on failed_serial_numbers, the apply that creates a fleet fails when a token
+// fails, and the fleet is not tainted: the next plan updates it in place and the apply does only what is left.
+func TestAccHardwareTokenFleet_partialFailureFailsTheCreate(t *testing.T) {
+	amy := testAccUser(t)
+	late := testAccName(t) + "@contoso.example" // does not exist until the last step
+	s := testAccTokenFleetSerials(t, 2)
+	entries := map[string]fleetEntry{
+		s[0]: {upn: amy.UserPrincipalName, seed: testAccSeed()},
+		s[1]: {upn: late, seed: testAccSeed()},
+	}
+	config := testAccFleetWithPostcondition(testAccTokenFleetConfig(entries, "secret_keys"))
+	acc.ParallelTest(t, acc.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             testAccCheckSerialsGone(s...),
+		Steps: []acc.TestStep{
+			{
+				Config:      config,
+				ExpectError: regexp.MustCompile(`(?s)postcondition failed.*Tokens not done: ` + regexp.QuoteMeta(s[1])),
+			},
+			{
+				PreConfig: func() {
+					for _, check := range []acc.TestCheckFunc{testAccCheckSerial(s[0], emulator.StatusActivated, amy.ID),
+						testAccCheckSerial(s[1], emulator.StatusAvailable, "")} {
+						if err := check(nil); err != nil {
+							t.Errorf("after the failed create: %v", err)
+						}
+					}
+					testEmulator.AddUser(emulator.User{UserPrincipalName: late, DisplayName: late})
+				},
+				Config: config,
+				ConfigPlanChecks: acc.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(testAccFleetAddr, plancheck.ResourceActionUpdate),
+					plancheck.ExpectUnknownValue(testAccFleetAddr, tfjsonpath.New("failed_serial_numbers")),
+				}},
+				Check: func(*terraform.State) error {
+					u, _ := testEmulator.User(late)
+					return testAccCheckSerial(s[1], emulator.StatusActivated, u.ID)(nil)
+				},
+			},
+		},
+	})
+}
+
+// testAccFleetWithPostcondition adds the resource documentation's postcondition to a test fleet's configuration.
+func testAccFleetWithPostcondition(config string) string {
+	return strings.TrimSuffix(config, "}\n") + `  lifecycle {
+    postcondition {
+      condition     = length(self.failed_serial_numbers) == 0
+      error_message = "Tokens not done: ${join(", ", self.failed_serial_numbers)}. The next apply does only what is left."
+    }
+  }
+}
+`
 }
 
 // Existing tokens (uploaded and assigned in the portal) are imported by their serial numbers or by a filter,

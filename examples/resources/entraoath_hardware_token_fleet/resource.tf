@@ -15,4 +15,12 @@ resource "entraoath_hardware_token_fleet" "site_a" {
   }
   secret_keys_wo         = var.seeds
   secret_keys_wo_version = 1
+
+  lifecycle {
+    # Fails every apply that leaves a token undone, the one that creates the fleet included.
+    postcondition {
+      condition     = length(self.failed_serial_numbers) == 0
+      error_message = "Tokens not done: ${join(", ", self.failed_serial_numbers)}. The next apply does only what is left."
+    }
+  }
 }
