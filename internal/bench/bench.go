@@ -186,7 +186,7 @@ func start(ctx context.Context, cfg Config) (*bench, *emulator, error) {
 // prepare builds the binaries when needed and writes the vendor file, both configurations and the CLI
 // configuration.
 func (b *bench) prepare(ctx context.Context) error {
-	for _, dir := range []string{"entraoath", "baseline", "fleet", "overrides", "stats", "logs"} {
+	for _, dir := range []string{"entraoath", "baseline", "fleet", "fleet-baseline", "overrides", "stats", "logs"} {
 		if err := os.RemoveAll(b.path(dir)); err != nil {
 			return err
 		}
@@ -222,7 +222,8 @@ func (b *bench) prepare(ctx context.Context) error {
 	if err := os.WriteFile(b.path("tokens.csv"), vendorFile(b.cfg.Tokens), 0o600); err != nil {
 		return err
 	}
-	for dir, content := range map[string]string{"entraoath": entraoathConfig, "baseline": baselineConfig, "fleet": fleetConfig} {
+	for dir, content := range map[string]string{"entraoath": entraoathConfig, "baseline": baselineConfig, "fleet": fleetConfig,
+		"fleet-baseline": fleetBaselineConfig} {
 		if err := os.WriteFile(b.path(dir, "main.tf"), []byte(content), 0o644); err != nil {
 			return err
 		}

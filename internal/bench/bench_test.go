@@ -111,4 +111,7 @@ func TestBenchFleetSmoke(t *testing.T) {
 	if plan := res.run(cmdPlan); plan == nil || plan.Requests["GET /beta/directory/authenticationMethodDevices/hardwareOathDevices"] != 1 {
 		t.Errorf("the no-change plan did not list the inventory exactly once: %+v", plan)
 	}
+	if len(res.Baseline) != 2 || res.Baseline[1].PlanEmpty == nil || !*res.Baseline[1].PlanEmpty {
+		t.Errorf("the terraform_data baseline did not end with a no-change plan: %+v", res.Baseline)
+	}
 }

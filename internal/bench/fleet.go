@@ -60,6 +60,25 @@ resource "entraoath_hardware_token_fleet" "site" {
 }
 `
 
+// fleetBaselineConfig is the fleet's configuration with Terraform's built-in terraform_data in place of the fleet:
+// the same map of entries (stored twice, as input and output, like the fleet's entries with their computed values),
+// and no provider. Its no-change plan is Terraform's own cost of a resource holding that much, the floor of the
+// fleet's plan.
+const fleetBaselineConfig = `locals {
+  tokens = { for row in csvdecode(file("${path.module}/../tokens.csv")) : row["serial number"] => row }
+}
+
+resource "terraform_data" "site" {
+  input = { for serial, t in local.tokens : serial => {
+    manufacturer        = t.manufacturer
+    model               = t.model
+    time_interval       = tonumber(t["time interval"])
+    hash_function       = "hmacsha1"
+    user_principal_name = t.upn
+  } }
+}
+`
+
 // FleetResults is one fleet run.
 type FleetResults struct {
 	Tokens           int          `json:"tokens"`
@@ -67,6 +86,8 @@ type FleetResults struct {
 	Faults           bool         `json:"faults"`
 	TerraformVersion string       `json:"terraform_version"`
 	Runs             []CommandRun `json:"runs"`
+	// Baseline is fleetBaselineConfig's apply and no-change plan, in the same run (not under the fault mix).
+	Baseline []CommandRun `json:"baseline,omitempty"`
 	// ChangedEntries is how many entries of tokens the drift plan changes; Duplicates counts serial numbers held by
 	// more than one token after the apply, Missing tokens not activated, Stray tokens the tenant holds beyond the fleet.
 	ChangedEntries int       `json:"changed_entries"`
@@ -126,6 +147,13 @@ func RunFleet(ctx context.Context, cfg Config, faults bool) (*FleetResults, erro
 		return nil, err
 	}
 	if !faults {
+		for _, command := range []string{cmdApply, cmdPlan} {
+			run, err := b.terraform(ctx, emu, "fleet-baseline", command, 0)
+			if err != nil {
+				return nil, err
+			}
+			res.Baseline = append(res.Baseline, *run)
+		}
 		if err := emu.deactivate(ctx, driftN); err != nil {
 			return nil, err
 		}
@@ -337,6 +365,12 @@ func (r *FleetResults) Print(w io.Writer) {
 			r.Duplicates, r.Missing, r.Stray, r.FaultsInjected)
 	} else {
 		fmt.Fprintf(w, "  drift: %d tokens deactivated out of band, %d entries changed in the plan\n", driftN, r.ChangedEntries)
+	}
+	if len(r.Baseline) == 2 {
+		base, plan := r.Baseline[1], r.run(cmdPlan)
+		fmt.Fprintf(w, "  Terraform's floor: terraform_data holding the same map plans in %.1f s (Terraform CPU %.1f s); the "+
+			"fleet's plan is %.2f× that (Terraform CPU %.1f s, provider CPU %.1f s)\n", base.WallSeconds, base.TerraformCPUSeconds,
+			plan.WallSeconds/base.WallSeconds, plan.TerraformCPUSeconds, plan.ProviderCPUSeconds)
 	}
 	for _, v := range r.Report {
 		fmt.Fprintf(w, "  %-16s %-32s %10.2f  target ≤ %-8.2f %s\n", v.Command, v.Metric, v.Value, v.Target, metOrMissed(v.Met))

@@ -256,10 +256,9 @@ func (r *hardwareTokenFleetResource) ModifyPlan(ctx context.Context, req resourc
 	if resp.Diagnostics.HasError() || config.Tokens.IsUnknown() {
 		return
 	}
-	configured := fleetEntries(ctx, config.Tokens, &resp.Diagnostics)
-	prior := fleetEntries(ctx, state.Tokens, &resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
-		return
+	configured, prior := fleetEntries(config.Tokens), fleetEntries(state.Tokens)
+	if len(configured) < len(config.Tokens.Elements()) {
+		return // an entry is unknown until apply: tokens stays unknown
 	}
 	seeds := seedKeys{plain: config.SecretKeys, writeOnly: config.SecretKeysWO}
 	planned := make(map[string]fleetToken, len(configured))
@@ -290,11 +289,10 @@ func (r *hardwareTokenFleetResource) ModifyPlan(ctx context.Context, req resourc
 			"Graph only updates tokens that are not assigned. The apply unassigns these tokens, updates them and assigns "+
 				"(and activates) them again for the same user, keeping their ids: "+strings.Join(rework, ", ")+".")
 	}
-	tokens, diags := types.MapValueFrom(ctx, types.ObjectType{AttrTypes: fleetTokenAttrTypes}, planned)
-	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	tokens := fleetTokens(planned)
 	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("tokens"), tokens)...)
 	// An apply that changes no entry leaves nothing failed; one that does says what failed once it has run.
 	failed := types.SetUnknown(types.StringType)
@@ -421,18 +419,36 @@ func (s seedKeys) seed(serial string) (string, error) {
 		attrSecretKeysWO, attrSecretKeys)
 }
 
-// fleetEntries reads a tokens map; a null map has no entries.
-func fleetEntries(ctx context.Context, m types.Map, diags *diag.Diagnostics) map[string]*fleetToken {
-	out := map[string]*fleetToken{}
-	if m.IsNull() || m.IsUnknown() {
-		return out
-	}
-	entries := make(map[string]fleetToken, len(m.Elements()))
-	diags.Append(m.ElementsAs(ctx, &entries, false)...)
-	for serial, e := range entries {
-		out[serial] = &e
+// fleetEntries reads a tokens map; a null or unknown map, and unknown entries, have none. It reads the values
+// directly: the framework's reflection (ElementsAs) took seconds of a 10,000-token plan.
+func fleetEntries(m types.Map) map[string]*fleetToken {
+	out := make(map[string]*fleetToken, len(m.Elements()))
+	for serial, v := range m.Elements() {
+		o, ok := v.(types.Object)
+		if !ok || o.IsNull() || o.IsUnknown() {
+			continue
+		}
+		a := o.Attributes()
+		str := func(name string) types.String { s, _ := a[name].(types.String); return s }
+		interval, _ := a["time_interval"].(types.Int64)
+		activate, _ := a["activate"].(types.Bool)
+		out[serial] = &fleetToken{Manufacturer: str("manufacturer"), Model: str("model"), TimeInterval: interval,
+			HashFunction: str("hash_function"), DisplayName: str("display_name"), UserPrincipalName: str("user_principal_name"),
+			UserID: str("user_id"), Activate: activate, ID: str("id"), Status: str("status")}
 	}
 	return out
+}
+
+// fleetTokens is the tokens map of entries, built directly (see fleetEntries).
+func fleetTokens(entries map[string]fleetToken) types.Map {
+	elems := make(map[string]attr.Value, len(entries))
+	for serial, e := range entries {
+		elems[serial] = types.ObjectValueMust(fleetTokenAttrTypes, map[string]attr.Value{
+			"manufacturer": e.Manufacturer, "model": e.Model, "time_interval": e.TimeInterval, "hash_function": e.HashFunction,
+			"display_name": e.DisplayName, "user_principal_name": e.UserPrincipalName, "user_id": e.UserID,
+			"activate": e.Activate, "id": e.ID, "status": e.Status})
+	}
+	return types.MapValueMust(types.ObjectType{AttrTypes: fleetTokenAttrTypes}, elems)
 }
 
 func (r *hardwareTokenFleetResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -452,7 +468,7 @@ func (r *hardwareTokenFleetResource) Update(ctx context.Context, req resource.Up
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	prior := fleetEntries(ctx, state.Tokens, &resp.Diagnostics)
+	prior := fleetEntries(state.Tokens)
 	r.apply(ctx, req.Config, &plan, prior, &resp.Diagnostics, &resp.State, resp.Private, diag.SeverityError)
 }
 
@@ -463,10 +479,7 @@ func (r *hardwareTokenFleetResource) apply(ctx context.Context, config tfsdk.Con
 	var seeds seedKeys
 	diags.Append(config.GetAttribute(ctx, path.Root(attrSecretKeysWO), &seeds.writeOnly)...)
 	seeds.plain = plan.SecretKeys
-	planned := fleetEntries(ctx, plan.Tokens, diags)
-	if diags.HasError() {
-		return
-	}
+	planned := fleetEntries(plan.Tokens)
 	result := make(map[string]fleetToken, len(planned))
 	var work []fleetJob
 	for serial, p := range planned {
@@ -497,9 +510,7 @@ func (r *hardwareTokenFleetResource) apply(ctx context.Context, config tfsdk.Con
 		recordWrite(ctx, private, diags)
 	}
 	reportFleetFailures(diags, failed, severity)
-	tokens, d := types.MapValueFrom(ctx, types.ObjectType{AttrTypes: fleetTokenAttrTypes}, result)
-	diags.Append(d...)
-	plan.Tokens, plan.FailedSerialNumbers = tokens, failedSerials(failed)
+	plan.Tokens, plan.FailedSerialNumbers = fleetTokens(result), failedSerials(failed)
 	diags.Append(state.Set(ctx, plan)...)
 }
 
@@ -748,7 +759,7 @@ func reportFleetFailures(diags *diag.Diagnostics, failed []*fleetFailure, severi
 func (r *hardwareTokenFleetResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state hardwareTokenFleetModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	entries := fleetEntries(ctx, state.Tokens, &resp.Diagnostics)
+	entries := fleetEntries(state.Tokens)
 	if state.FailedSerialNumbers.IsNull() { // recorded by a provider version before the attribute
 		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root(attrFailedSerialNumbers), noFailedSerials())...)
 	}
@@ -792,9 +803,7 @@ func (r *hardwareTokenFleetResource) Read(ctx context.Context, req resource.Read
 	if !changed {
 		return // the response starts as the prior state
 	}
-	tokens, diags := types.MapValueFrom(ctx, types.ObjectType{AttrTypes: fleetTokenAttrTypes}, derefEntries(entries))
-	resp.Diagnostics.Append(diags...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("tokens"), tokens)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("tokens"), fleetTokens(derefEntries(entries)))...)
 }
 
 // refreshed is entry e as Graph shows it in d: fields, status and holder (a new holder named by Graph). A failed
@@ -831,10 +840,10 @@ func derefEntries(entries map[string]*fleetToken) map[string]fleetToken {
 func (r *hardwareTokenFleetResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	var state hardwareTokenFleetModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	entries := fleetEntries(ctx, state.Tokens, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	entries := fleetEntries(state.Tokens)
 	var work []fleetJob
 	for serial, e := range entries {
 		if !e.ID.IsNull() {
@@ -849,9 +858,7 @@ func (r *hardwareTokenFleetResource) Delete(ctx context.Context, req resource.De
 		return
 	}
 	reportFleetFailures(&resp.Diagnostics, failed, diag.SeverityError)
-	tokens, diags := types.MapValueFrom(ctx, types.ObjectType{AttrTypes: fleetTokenAttrTypes}, left)
-	resp.Diagnostics.Append(diags...)
-	state.Tokens, state.FailedSerialNumbers = tokens, failedSerials(failed)
+	state.Tokens, state.FailedSerialNumbers = fleetTokens(left), failedSerials(failed)
 	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
 }
 
@@ -911,9 +918,7 @@ func (r *hardwareTokenFleetResource) ImportState(ctx context.Context, req resour
 		resp.Diagnostics.AddError(summary, fmt.Sprintf("No token in the inventory matches the import id %q.", req.ID))
 		return
 	}
-	tokens, diags := types.MapValueFrom(ctx, types.ObjectType{AttrTypes: fleetTokenAttrTypes}, entries)
-	resp.Diagnostics.Append(diags...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("tokens"), tokens)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("tokens"), fleetTokens(entries))...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("concurrency"), types.Int64Value(defaultFleetConcurrency))...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root(attrFailedSerialNumbers), noFailedSerials())...)
 }

@@ -1,12 +1,14 @@
 package provider
 
 import (
+	"context"
 	"fmt"
 	"regexp"
 	"sort"
 	"strings"
 	"testing"
 
+	"github.com/hashicorp/terraform-plugin-framework/types"
 	acc "github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
@@ -560,4 +562,34 @@ func TestAccHardwareTokenFleet_bothUserAttributes(t *testing.T) {
 			ExpectError: testAccErrorPattern(`Invalid Hardware Token Fleet Entry.*serial number "` + regexp.QuoteMeta(serial) + `" sets both user_principal_name and user_id`),
 		}},
 	})
+}
+
+// fleetTokens and fleetEntries, which skip the framework's reflection, agree with it on every attribute.
+func TestFleetTokensMatchTheFrameworksConversion(t *testing.T) {
+	entries := map[string]fleetToken{
+		"A1": {Manufacturer: types.StringValue("Token2"), Model: types.StringValue("C302-i"), TimeInterval: types.Int64Value(60),
+			HashFunction: types.StringValue("hmacsha256"), DisplayName: types.StringValue("Amy's token"),
+			UserPrincipalName: types.StringValue("amy@contoso.example"), UserID: types.StringValue("u-1"),
+			Activate: types.BoolValue(false), ID: types.StringValue("t-1"), Status: types.StringValue("assigned")},
+		"B2": {Manufacturer: types.StringValue("Token2"), Model: types.StringValue("C302-i"), TimeInterval: types.Int64Unknown(),
+			HashFunction: types.StringNull(), DisplayName: types.StringUnknown(), UserPrincipalName: types.StringNull(),
+			UserID: types.StringNull(), Activate: types.BoolNull(), ID: types.StringUnknown(), Status: types.StringUnknown()},
+	}
+	want, diags := types.MapValueFrom(context.Background(), types.ObjectType{AttrTypes: fleetTokenAttrTypes}, entries)
+	if diags.HasError() {
+		t.Fatal(diags)
+	}
+	got := fleetTokens(entries)
+	if !got.Equal(want) {
+		t.Errorf("fleetTokens = %v, want %v", got, want)
+	}
+	back := fleetEntries(want)
+	for serial, e := range entries {
+		if back[serial] == nil || *back[serial] != e {
+			t.Errorf("fleetEntries[%s] = %+v, want %+v", serial, back[serial], e)
+		}
+	}
+	if n := len(fleetEntries(types.MapUnknown(types.ObjectType{AttrTypes: fleetTokenAttrTypes}))); n != 0 {
+		t.Errorf("an unknown map has %d entries, want 0", n)
+	}
 }
