@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/hashicorp/go-version"
 	"io"
 	"net/http"
 	"os"
@@ -222,7 +223,12 @@ func (b *bench) prepare(ctx context.Context) error {
 	if err := os.WriteFile(b.path("tokens.csv"), vendorFile(b.cfg.Tokens), 0o600); err != nil {
 		return err
 	}
-	for dir, content := range map[string]string{"entraoath": entraoathConfig, "baseline": baselineConfig, "fleet": fleetConfig,
+	// Write-only seeds, as the fleet guide has them, where Terraform has write-only attributes.
+	seeds := "secret_keys"
+	if v, err := version.NewVersion(b.terraformVersion(ctx)); err == nil && v.GreaterThanOrEqual(version.Must(version.NewVersion("1.11.0"))) {
+		seeds = "secret_keys_wo"
+	}
+	for dir, content := range map[string]string{"entraoath": entraoathConfig, "baseline": baselineConfig, "fleet": fmt.Sprintf(fleetConfig, seeds),
 		"fleet-baseline": fleetBaselineConfig} {
 		if err := os.WriteFile(b.path(dir, "main.tf"), []byte(content), 0o644); err != nil {
 			return err

@@ -47,7 +47,7 @@ locals {
   tokens = provider::entraoath::parse_token_csv(sensitive(file("${path.module}/../tokens.csv")))
 }
 
-# secret_keys rather than the write-only secret_keys_wo, so the benchmark runs on Terraform before 1.11 too.
+# As in the fleet guide; the seeds go in secret_keys_wo, or in secret_keys before Terraform 1.11.
 resource "entraoath_hardware_token_fleet" "site" {
   tokens = nonsensitive({ for serial, t in local.tokens : serial => {
     manufacturer        = t.manufacturer
@@ -56,7 +56,7 @@ resource "entraoath_hardware_token_fleet" "site" {
     hash_function       = t.hash_function
     user_principal_name = t.user_principal_name
   } })
-  secret_keys = { for serial, t in local.tokens : serial => t.secret_key }
+  %s = { for serial, t in local.tokens : serial => t.secret_key }
 }
 `
 
