@@ -6,8 +6,8 @@
 # imported, and nothing else; apply it, then delete the removed and import blocks.
 
 terraform {
-  # removed blocks and import blocks with for_each need Terraform 1.7.
-  required_version = ">= 1.7"
+  # Provider functions need Terraform 1.8 (removed blocks and import blocks with for_each, 1.7).
+  required_version = ">= 1.8"
   required_providers {
     entraoath = {
       source = "entraoath/entraoath"

@@ -3,6 +3,8 @@ package provider
 import (
 	"fmt"
 	"maps"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -74,34 +76,38 @@ func TestAccExample_fleet(t *testing.T) {
 // examples/fleet-move, the fleet guide's move from per-token resources: the removed blocks forget the per-token
 // resources and the import block adopts their tokens into a fleet.
 func TestAccExample_fleetMove(t *testing.T) {
-	testAccExampleMove(t, "fleet-move", testAccPerTokenBeforeMove, func(holders map[string]*emulator.User) expectPlan {
-		return expectPlan{"entraoath_hardware_token_fleet.ward": "no-op"}.perToken(holders, "forget", slices.Collect(maps.Keys(holders))...)
-	})
+	testAccExampleMove(t, "fleet-move", testAccPerTokenBeforeMove, tfversion.SkipBelow(tfversion.Version1_8_0),
+		func(holders map[string]*emulator.User) expectPlan {
+			return expectPlan{"entraoath_hardware_token_fleet.ward": "no-op"}.perToken(holders, "forget", slices.Collect(maps.Keys(holders))...)
+		})
 }
 
 // examples/fleet-move-out, the fleet guide's move the other way: the removed block forgets the fleet and the
 // import blocks adopt its tokens and assignments into per-token resources.
 func TestAccExample_fleetMoveOut(t *testing.T) {
-	testAccExampleMove(t, "fleet-move-out", testAccFleetBeforeMove, func(holders map[string]*emulator.User) expectPlan {
-		return expectPlan{"entraoath_hardware_token_fleet.ward": "forget"}.perToken(holders, "no-op", slices.Collect(maps.Keys(holders))...)
-	})
+	testAccExampleMove(t, "fleet-move-out", testAccFleetExampleNamed(t, "ward"), tfversion.SkipBelow(tfversion.Version1_11_0),
+		func(holders map[string]*emulator.User) expectPlan {
+			return expectPlan{"entraoath_hardware_token_fleet.ward": "forget"}.perToken(holders, "no-op", slices.Collect(maps.Keys(holders))...)
+		})
 }
 
 // examples/fleet-split, the fleet guide's partial move: two tokens leave the fleet for per-token resources, the
 // others stay in a fleet under a new address; none is deleted.
 func TestAccExample_fleetSplit(t *testing.T) {
-	testAccExampleMove(t, "fleet-split", testAccFleetBeforeMove, func(holders map[string]*emulator.User) expectPlan {
-		return expectPlan{"entraoath_hardware_token_fleet.ward": "forget", "entraoath_hardware_token_fleet.ward_rest": "no-op"}.
-			perToken(holders, "no-op", "60314603", "60314604")
-	})
+	testAccExampleMove(t, "fleet-split", testAccFleetExampleNamed(t, "ward"), tfversion.SkipBelow(tfversion.Version1_11_0),
+		func(holders map[string]*emulator.User) expectPlan {
+			return expectPlan{"entraoath_hardware_token_fleet.ward": "forget", "entraoath_hardware_token_fleet.ward_rest": "no-op"}.
+				perToken(holders, "no-op", "60314603", "60314604")
+		})
 }
 
-// testAccExampleMove applies one of the fleet guide's moves as written. The first step applies before (main.tf
-// of the configuration the move starts from, next to the example's tokens.csv); the second applies the example,
-// whose plan must be the one plan returns and whose apply must write nothing to Graph and leave every token with
-// its id, activated for its holder, and the plan after it empty. The example without its removed and import
-// blocks, as the guide says to leave it, then plans nothing.
-func testAccExampleMove(t *testing.T, name, before string, plan func(map[string]*emulator.User) expectPlan) {
+// testAccExampleMove applies one of the fleet guide's moves as written, with the Terraform versions that can. The
+// first step applies before (main.tf of the configuration the move starts from, next to the example's tokens.csv);
+// the second applies the example, whose plan must be the one plan returns and whose apply must write nothing to
+// Graph and leave every token with its id, activated for its holder, and the plan after it empty. The example
+// without its removed and import blocks, as the guide says to leave it, then plans nothing.
+func testAccExampleMove(t *testing.T, name, before string, versions tfversion.TerraformVersionCheck,
+	plan func(map[string]*emulator.User) expectPlan) {
 	holders := testAccExampleHolders(t, name)
 	ids := map[string]string{}
 	sameTokens := func(*terraform.State) error {
@@ -118,7 +124,7 @@ func testAccExampleMove(t *testing.T, name, before string, plan func(map[string]
 	}
 	resource.Test(t, resource.TestCase{
 		PreCheck:               func() { testAccPreCheck(t) },
-		TerraformVersionChecks: []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_8_0)},
+		TerraformVersionChecks: []tfversion.TerraformVersionCheck{versions},
 		Steps: []resource.TestStep{
 			{
 				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -148,6 +154,18 @@ func testAccExampleMove(t *testing.T, name, before string, plan func(map[string]
 			testAccExampleDestroyStep(testAccCheckSerialsGone(slices.Collect(maps.Keys(holders))...)),
 		},
 	})
+}
+
+// testAccFleetExampleNamed is examples/fleet/main.tf with the fleet named name: where the moves out of a fleet
+// start from.
+func testAccFleetExampleNamed(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(examplesDir, "fleet", "main.tf"))
+	must(t, err)
+	if !strings.Contains(string(b), `"site_a"`) {
+		t.Fatal(`examples/fleet/main.tf no longer names its fleet "site_a", which this test renames`)
+	}
+	return strings.ReplaceAll(string(b), "site_a", name)
 }
 
 // perToken adds action for the per-token resources of serials: the token, and the assignment of a held one.
@@ -218,34 +236,5 @@ resource "entraoath_hardware_token_assignment" "this" {
   token_id            = entraoath_hardware_token.this[each.key].id
   user_principal_name = each.value
   secret_key          = local.tokens[each.key].secret_key
-}
-`
-
-// testAccFleetBeforeMove is the fleet examples/fleet-move-out and examples/fleet-split start from (examples/fleet's
-// shape, with seeds Terraform before 1.11 takes).
-const testAccFleetBeforeMove = `
-terraform {
-  required_providers {
-    entraoath = {
-      source = "entraoath/entraoath"
-    }
-  }
-}
-
-provider "entraoath" {}
-
-locals {
-  tokens = provider::entraoath::parse_token_csv(sensitive(file("${path.module}/tokens.csv")))
-}
-
-resource "entraoath_hardware_token_fleet" "ward" {
-  tokens = nonsensitive({ for serial, t in local.tokens : serial => {
-    manufacturer        = t.manufacturer
-    model               = t.model
-    time_interval       = t.time_interval
-    hash_function       = t.hash_function
-    user_principal_name = t.user_principal_name
-  } })
-  secret_keys = { for serial, t in local.tokens : serial => t.secret_key }
 }
 `
