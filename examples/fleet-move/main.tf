@@ -6,8 +6,8 @@
 # forgotten, and nothing else; apply it, then delete the removed and import blocks.
 
 terraform {
-  # removed blocks need Terraform 1.7.
-  required_version = ">= 1.7"
+  # Provider functions need Terraform 1.8 (removed blocks, 1.7).
+  required_version = ">= 1.8"
   required_providers {
     entraoath = {
       source = "entraoath/entraoath"

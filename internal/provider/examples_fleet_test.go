@@ -6,9 +6,9 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
-	"github.com/hashicorp/terraform-plugin-testing/config"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
@@ -73,15 +73,42 @@ func TestAccExample_fleet(t *testing.T) {
 	})
 }
 
-// examples/fleet-move, the fleet guide's move from per-token resources: the removed and import blocks move the
-// tokens into a fleet without a Graph write (the test counts them); the tokens keep their ids and stay activated.
+// examples/fleet-move, the fleet guide's move from per-token resources: the removed blocks forget the per-token
+// resources and the import block adopts their tokens into a fleet.
 func TestAccExample_fleetMove(t *testing.T) {
-	holders := testAccExampleHolders(t, "fleet-move")
-	before := t.TempDir()
-	csv, err := os.ReadFile(filepath.Join(examplesDir, "fleet-move", "tokens.csv"))
-	must(t, err)
-	must(t, os.WriteFile(filepath.Join(before, "tokens.csv"), csv, 0o600))
-	must(t, os.WriteFile(filepath.Join(before, "main.tf"), []byte(testAccPerTokenBeforeMove), 0o600))
+	testAccExampleMove(t, "fleet-move", testAccPerTokenBeforeMove, tfversion.SkipBelow(tfversion.Version1_8_0),
+		func(holders map[string]*emulator.User) expectPlan {
+			return expectPlan{"entraoath_hardware_token_fleet.ward": "no-op"}.perToken(holders, "forget", slices.Collect(maps.Keys(holders))...)
+		})
+}
+
+// examples/fleet-move-out, the fleet guide's move the other way: the removed block forgets the fleet and the
+// import blocks adopt its tokens and assignments into per-token resources.
+func TestAccExample_fleetMoveOut(t *testing.T) {
+	testAccExampleMove(t, "fleet-move-out", testAccFleetExampleNamed(t, "ward"), tfversion.SkipBelow(tfversion.Version1_11_0),
+		func(holders map[string]*emulator.User) expectPlan {
+			return expectPlan{"entraoath_hardware_token_fleet.ward": "forget"}.perToken(holders, "no-op", slices.Collect(maps.Keys(holders))...)
+		})
+}
+
+// examples/fleet-split, the fleet guide's partial move: two tokens leave the fleet for per-token resources, the
+// others stay in a fleet under a new address; none is deleted.
+func TestAccExample_fleetSplit(t *testing.T) {
+	testAccExampleMove(t, "fleet-split", testAccFleetExampleNamed(t, "ward"), tfversion.SkipBelow(tfversion.Version1_11_0),
+		func(holders map[string]*emulator.User) expectPlan {
+			return expectPlan{"entraoath_hardware_token_fleet.ward": "forget", "entraoath_hardware_token_fleet.ward_rest": "no-op"}.
+				perToken(holders, "no-op", "60314603", "60314604")
+		})
+}
+
+// testAccExampleMove applies one of the fleet guide's moves as written, with the Terraform versions that can. The
+// first step applies before (main.tf of the configuration the move starts from, next to the example's tokens.csv);
+// the second applies the example, whose plan must be the one plan returns and whose apply must write nothing to
+// Graph and leave every token with its id, activated for its holder, and the plan after it empty. The example
+// without its removed and import blocks, as the guide says to leave it, then plans nothing.
+func testAccExampleMove(t *testing.T, name, before string, versions tfversion.TerraformVersionCheck,
+	plan func(map[string]*emulator.User) expectPlan) {
+	holders := testAccExampleHolders(t, name)
 	ids := map[string]string{}
 	sameTokens := func(*terraform.State) error {
 		for serial := range holders {
@@ -97,11 +124,11 @@ func TestAccExample_fleetMove(t *testing.T) {
 	}
 	resource.Test(t, resource.TestCase{
 		PreCheck:               func() { testAccPreCheck(t) },
-		TerraformVersionChecks: []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_8_0)},
+		TerraformVersionChecks: []tfversion.TerraformVersionCheck{versions},
 		Steps: []resource.TestStep{
 			{
 				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-				ConfigDirectory:          config.StaticDirectory(before),
+				ConfigDirectory:          testAccExampleMainReplaced(t, name, func(string) string { return before }),
 				ConfigStateChecks: []statecheck.StateCheck{emulatorCheck(func(*terraform.State) error {
 					for serial := range holders {
 						ids[serial] = testEmulator.DevicesBySerial(serial)[0].ID
@@ -112,16 +139,68 @@ func TestAccExample_fleetMove(t *testing.T) {
 			{
 				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 				PreConfig:                testEmulator.ResetRequests,
-				ConfigDirectory:          testAccExampleDir("fleet-move"),
+				ConfigDirectory:          testAccExampleDir(name),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction("entraoath_hardware_token_fleet.ward", plancheck.ResourceActionNoop)},
+					PreApply:             []plancheck.PlanCheck{plan(holders)},
 					PostApplyPostRefresh: testAccEmptyPlanAfterApply.PostApplyPostRefresh,
 				},
 				ConfigStateChecks: []statecheck.StateCheck{emulatorCheck(sameTokens)},
 			},
+			{
+				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				ConfigDirectory:          testAccExampleMainReplaced(t, name, withoutMoveBlocks(t)),
+				PlanOnly:                 true,
+			},
 			testAccExampleDestroyStep(testAccCheckSerialsGone(slices.Collect(maps.Keys(holders))...)),
 		},
 	})
+}
+
+// testAccFleetExampleNamed is examples/fleet/main.tf with the fleet named name: where the moves out of a fleet
+// start from.
+func testAccFleetExampleNamed(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(examplesDir, "fleet", "main.tf"))
+	must(t, err)
+	if !strings.Contains(string(b), `"site_a"`) {
+		t.Fatal(`examples/fleet/main.tf no longer names its fleet "site_a", which this test renames`)
+	}
+	return strings.ReplaceAll(string(b), "site_a", name)
+}
+
+// perToken adds action for the per-token resources of serials: the token, and the assignment of a held one.
+func (e expectPlan) perToken(holders map[string]*emulator.User, action string, serials ...string) expectPlan {
+	for _, serial := range serials {
+		e[guideToken(serial)] = action
+		if holders[serial] != nil {
+			e[guideAssignment(serial)] = action
+		}
+	}
+	return e
+}
+
+// withoutMoveBlocks deletes a configuration's top-level removed and import blocks, as the guide says to once the
+// move is applied.
+func withoutMoveBlocks(t *testing.T) func(string) string {
+	return func(main string) string {
+		var kept []string
+		inBlock, deleted := false, 0
+		for _, line := range strings.Split(main, "\n") {
+			switch {
+			case line == "removed {" || line == "import {":
+				inBlock = true
+				deleted++
+			case inBlock:
+				inBlock = line != "}"
+			default:
+				kept = append(kept, line)
+			}
+		}
+		if deleted == 0 {
+			t.Fatal("the example has no removed or import block to delete")
+		}
+		return strings.Join(kept, "\n")
+	}
 }
 
 // testAccPerTokenBeforeMove is the per-token configuration examples/fleet-move starts from (the quickstart's shape).

@@ -41,34 +41,36 @@ func testAccExampleDir(name string) config.TestStepConfigFunc {
 // its main.tf, as an operator drops the seeds once the tokens are onboarded.
 func testAccExampleWithoutSeeds(t *testing.T, name string) config.TestStepConfigFunc {
 	t.Helper()
-	dir := t.TempDir()
-	files, err := os.ReadDir(filepath.Join(examplesDir, name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	removed := 0
-	for _, f := range files {
-		b, err := os.ReadFile(filepath.Join(examplesDir, name, f.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if f.Name() == "main.tf" {
-			var kept []string
-			for _, line := range strings.Split(string(b), "\n") {
-				if strings.HasPrefix(strings.TrimSpace(line), "secret_key") {
-					removed++
-					continue
-				}
+	return testAccExampleMainReplaced(t, name, func(main string) string {
+		var kept []string
+		for _, line := range strings.Split(main, "\n") {
+			if !strings.HasPrefix(strings.TrimSpace(line), "secret_key") {
 				kept = append(kept, line)
 			}
-			b = []byte(strings.Join(kept, "\n"))
 		}
-		if err := os.WriteFile(filepath.Join(dir, f.Name()), b, 0o600); err != nil {
-			t.Fatal(err)
+		if len(kept) == strings.Count(main, "\n")+1 {
+			t.Fatalf("examples/%s/main.tf sets no secret_key: this test no longer removes anything", name)
 		}
-	}
-	if removed == 0 {
-		t.Fatalf("examples/%s/main.tf sets no secret_key: this test no longer removes anything", name)
+		return strings.Join(kept, "\n")
+	})
+}
+
+// testAccExampleMainReplaced copies an example's files to a temporary directory, its main.tf replaced by edit(main.tf).
+func testAccExampleMainReplaced(t *testing.T, name string, edit func(string) string) config.TestStepConfigFunc {
+	t.Helper()
+	dir := t.TempDir()
+	files, err := os.ReadDir(filepath.Join(examplesDir, name))
+	must(t, err)
+	for _, f := range files {
+		if f.IsDir() {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(examplesDir, name, f.Name()))
+		must(t, err)
+		if f.Name() == "main.tf" {
+			b = []byte(edit(string(b)))
+		}
+		must(t, os.WriteFile(filepath.Join(dir, f.Name()), b, 0o600))
 	}
 	return config.StaticDirectory(dir)
 }

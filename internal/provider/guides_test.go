@@ -358,18 +358,15 @@ func TestAccGuide_lostBreakGlassToken(t *testing.T) {
 // of the first (which must occur) by the second.
 func testAccExampleEdited(t *testing.T, name string, oldNew ...string) config.TestStepConfigFunc {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(examplesDir, name, "main.tf"))
-	must(t, err)
-	text := string(b)
-	for i := 0; i < len(oldNew); i += 2 {
-		if !strings.Contains(text, oldNew[i]) {
-			t.Fatalf("examples/%s/main.tf no longer contains %q, which this test edits", name, oldNew[i])
+	return testAccExampleMainReplaced(t, name, func(text string) string {
+		for i := 0; i < len(oldNew); i += 2 {
+			if !strings.Contains(text, oldNew[i]) {
+				t.Fatalf("examples/%s/main.tf no longer contains %q, which this test edits", name, oldNew[i])
+			}
+			text = strings.ReplaceAll(text, oldNew[i], oldNew[i+1])
 		}
-		text = strings.ReplaceAll(text, oldNew[i], oldNew[i+1])
-	}
-	dir := t.TempDir()
-	must(t, os.WriteFile(filepath.Join(dir, "main.tf"), []byte(text), 0o600))
-	return config.StaticDirectory(dir)
+		return text
+	})
 }
 
 // Break-glass hardening: the policy in its own configuration survives that configuration's destroy only by a

@@ -116,8 +116,11 @@ func (r *hardwareTokenFleetResource) Schema(_ context.Context, _ resource.Schema
 			"function or display name changes, the apply unassigns the token, updates it and assigns (and activates) it " +
 			"again, keeping its id; the plan warns which serials this concerns, and their seeds are needed.\n\n" +
 			"**Adoption without writes**: import existing tokens by serial numbers or by a filter (see Import); tokens " +
-			"managed by per-token resources move in with `removed` blocks and an `import` block, without any Graph write.\n\n" +
-			"Destroying the fleet unassigns and deletes every token in it; removing an entry does that for its token.",
+			"managed by per-token resources move in with `removed` blocks and an `import` block, and back out with a " +
+			"`removed` block and `import` blocks, without any Graph write.\n\n" +
+			"Destroying the fleet unassigns and deletes every token in it; removing an entry does that for its token. To " +
+			"take tokens out of the fleet without deleting them, see *Moving tokens out of a fleet* in the guide " +
+			"*Per-token resources or a fleet*.",
 		Attributes: map[string]schema.Attribute{
 			"tokens": schema.MapNestedAttribute{
 				MarkdownDescription: "The tokens, keyed by serial number (as printed on the token; a new serial is a new token).",
