@@ -98,10 +98,11 @@ type FleetResults struct {
 	Report         []Verdict `json:"report"`
 }
 
-// faultMix is the reliability suite's mix through the emulator's control surface: a write applied but answered
-// without a success stands for its applied-then-503 and applied-then-reset faults.
+// faultMix is the reliability suite's mix (faultSuiteFaults in internal/provider) through the emulator's control
+// surface.
 var faultMix = map[string]float64{
-	"throttle_rate": 0.20, "retry_after_ms": 50, "unavailable_rate": 0.10, "lost_write_rate": 0.15, "visibility_delay_ms": 2000,
+	"throttle_rate": 0.20, "retry_after_ms": 50, "unavailable_rate": 0.10, "applied_then_503_rate": 0.10,
+	"applied_then_reset_rate": 0.05, "visibility_delay_ms": 2000,
 }
 
 // RunFleet measures one fleet of cfg.Tokens tokens. With faults, only the apply runs under faults; the figures that
