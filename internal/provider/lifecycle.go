@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
@@ -18,7 +19,8 @@ import (
 // the engine's log in Terraform's, the private-state note of when the provider last wrote a resource, and the
 // wording of the engine's outcomes in diagnostics.
 
-// Default timeouts; a `timeouts` block overrides them. Each bounds every retry, wait and poll of the operation.
+// Default timeouts of the per-token resources; a `timeouts` block overrides them. Each bounds every retry, wait and
+// poll of the operation.
 const (
 	defaultCreateTimeout = 10 * time.Minute
 	defaultReadTimeout   = 5 * time.Minute
@@ -26,14 +28,20 @@ const (
 	defaultDeleteTimeout = 10 * time.Minute
 )
 
+// timeoutDefaults are a resource's default timeouts, as its `timeouts` block states them.
+type timeoutDefaults struct{ create, read, update, delete time.Duration }
+
+var tokenTimeouts = timeoutDefaults{defaultCreateTimeout, defaultReadTimeout, defaultUpdateTimeout, defaultDeleteTimeout}
+
 // timeoutsBlock is the `timeouts` block of a resource whose operations all call Graph.
-func timeoutsBlock(ctx context.Context) schema.Block {
+func timeoutsBlock(ctx context.Context, def timeoutDefaults) schema.SingleNestedBlock {
+	minutes := func(d time.Duration) string { return fmt.Sprintf("Default `%dm`.", d/time.Minute) }
 	block, _ := timeouts.Block(ctx, timeouts.Opts{
 		Create: true, Read: true, Update: true, Delete: true,
-		CreateDescription: "How long creating may take, retries and waits for Microsoft Graph included (a duration such as `30s` or `2h45m`). Default `10m`.",
-		ReadDescription:   "How long a refresh may take, retries and waits for Microsoft Graph included. Default `5m`.",
-		UpdateDescription: "How long an update may take, retries and waits for Microsoft Graph included. Default `10m`.",
-		DeleteDescription: "How long destroying may take, including waiting until Microsoft Graph no longer shows the object. Default `10m`.",
+		CreateDescription: "How long creating may take, retries and waits for Microsoft Graph included (a duration such as `30s` or `2h45m`). " + minutes(def.create),
+		ReadDescription:   "How long a refresh may take, retries and waits for Microsoft Graph included. " + minutes(def.read),
+		UpdateDescription: "How long an update may take, retries and waits for Microsoft Graph included. " + minutes(def.update),
+		DeleteDescription: "How long destroying may take, including waiting until Microsoft Graph no longer shows the object. " + minutes(def.delete),
 	}).(schema.SingleNestedBlock)
 	block.MarkdownDescription = "Bounds each operation, including retries of throttled calls and waits for Microsoft Graph to show a write."
 	return block

@@ -96,7 +96,7 @@ func (r *hardwareTokenResource) Schema(ctx context.Context, _ resource.SchemaReq
 			"up before creating again and adopts the token the create made. Two `entraoath_hardware_token` resources with the " +
 			"same serial number fail at apply (Terraform shows a resource no other resource at plan time).\n\n" +
 			"Destroying a token that is still assigned unassigns it first.",
-		Blocks: map[string]schema.Block{"timeouts": timeoutsBlock(ctx)},
+		Blocks: map[string]schema.Block{"timeouts": timeoutsBlock(ctx, tokenTimeouts)},
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				MarkdownDescription: "The token's object id (GUID) in the inventory; also the id of the user's authentication method once assigned.",

@@ -110,7 +110,7 @@ func (r *hardwareTokenAssignmentResource) Schema(ctx context.Context, _ resource
 			"it adopts a write Graph applied, finishes only what is missing, names the user who holds the token, or reports " +
 			"a rejected verification code. If the create fails after the token was assigned, the assignment is saved " +
 			"(tainted) with the status Graph reports, and the next apply finishes the job.",
-		Blocks: map[string]schema.Block{"timeouts": timeoutsBlock(ctx)},
+		Blocks: map[string]schema.Block{"timeouts": timeoutsBlock(ctx, tokenTimeouts)},
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				MarkdownDescription: "`<user object id>/<token id>`.",

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
@@ -65,6 +66,9 @@ type hardwareTokenFleetModel struct {
 	SecretKeysWOVersion types.Int64 `tfsdk:"secret_keys_wo_version"`
 	Concurrency         types.Int64 `tfsdk:"concurrency"`
 	FailedSerialNumbers types.Set   `tfsdk:"failed_serial_numbers"`
+
+	// Timeouts bound each operation on the whole fleet (defaults: fleetTimeouts).
+	Timeouts timeouts.Value `tfsdk:"timeouts"`
 }
 
 // Fleet defaults. Each token's operation has the per-token resources' timeout; the fleet's writes run
@@ -78,6 +82,11 @@ const (
 	attrFailedSerialNumbers = "failed_serial_numbers"
 )
 
+// fleetTimeouts bound a whole operation on the fleet. 10,000 tokens take about 200 s to apply against a Graph that
+// answers in 100 ms, and throttling can make that many times longer; a refresh is one listing (a request per 999
+// tokens) plus reads of the entries that changed.
+var fleetTimeouts = timeoutDefaults{create: time.Hour, read: 10 * time.Minute, update: time.Hour, delete: time.Hour}
+
 var fleetTokenAttrTypes = map[string]attr.Type{
 	"manufacturer": types.StringType, "model": types.StringType, "time_interval": types.Int64Type,
 	"hash_function": types.StringType, "display_name": types.StringType, "user_principal_name": types.StringType,
@@ -88,7 +97,7 @@ func (r *hardwareTokenFleetResource) Metadata(_ context.Context, req resource.Me
 	resp.TypeName = req.ProviderTypeName + "_hardware_token_fleet"
 }
 
-func (r *hardwareTokenFleetResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+func (r *hardwareTokenFleetResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Manages a whole set of hardware OATH (TOTP) tokens and their assignments as one resource, keyed " +
 			"by serial number: for sites with thousands of tokens, where one Terraform resource per token makes every plan " +
@@ -100,7 +109,10 @@ func (r *hardwareTokenFleetResource) Schema(_ context.Context, _ resource.Schema
 			"changed) shows in the plan as a change of that serial's entry only, and the apply repairs only those entries.\n\n" +
 			"**Writes run `concurrency` at a time** inside the provider, sharing the provider's throttle gate: when Graph " +
 			"throttles, every write waits. Progress is logged at info level (`TF_LOG=info`). Each token's work is bounded by " +
-			"10 minutes, throttling included.\n\n" +
+			"10 minutes, throttling included, and each operation on the whole fleet by `timeouts` (default 60 minutes to " +
+			"create, update or destroy, 10 minutes to refresh). When an operation's timeout passes, the tokens not done yet " +
+			"fail like any failed token: each is reported, those not started had nothing sent to Graph, and the next apply " +
+			"does only what is left.\n\n" +
 			"**Partial failure never loses or replaces the rest.** When some tokens fail (a wrong seed, a missing user, " +
 			"throttling past the timeout), the state records exactly what exists, each failed serial is reported, and the " +
 			"next apply does only what is left. An update or destroy then fails with an error per serial. The apply that " +
@@ -235,7 +247,16 @@ func (r *hardwareTokenFleetResource) Schema(_ context.Context, _ resource.Schema
 				Validators: []validator.Int64{int64validator.Between(1, maxFleetConcurrency)},
 			},
 		},
+		Blocks: map[string]schema.Block{"timeouts": fleetTimeoutsBlock(ctx)},
 	}
+}
+
+// fleetTimeoutsBlock is the `timeouts` block with the fleet's defaults: each bounds the operation on every token.
+func fleetTimeoutsBlock(ctx context.Context) schema.Block {
+	block := timeoutsBlock(ctx, fleetTimeouts)
+	block.MarkdownDescription = "Bounds each operation on the whole fleet, every token's work included (each token's " +
+		"work is also bounded by 10 minutes), with retries of throttled calls and waits for Microsoft Graph to show a write."
+	return block
 }
 
 func (r *hardwareTokenFleetResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
@@ -460,8 +481,11 @@ func (r *hardwareTokenFleetResource) Create(ctx context.Context, req resource.Cr
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	// Failures are warnings here: an error would taint the fleet, and Terraform would plan to replace all of it.
-	r.apply(ctx, req.Config, &plan, nil, &resp.Diagnostics, &resp.State, resp.Private, diag.SeverityWarning)
+	ctx, cancel := withTimeout(ctx, plan.Timeouts.Create, fleetTimeouts.create, &resp.Diagnostics)
+	defer cancel()
+	// Failures are warnings here (reportFleetFailures): an error would taint the fleet, and Terraform would plan to
+	// replace all of it.
+	r.apply(ctx, req.Config, &plan, nil, &resp.Diagnostics, &resp.State, resp.Private, fleetCreate)
 }
 
 func (r *hardwareTokenFleetResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -471,14 +495,24 @@ func (r *hardwareTokenFleetResource) Update(ctx context.Context, req resource.Up
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	prior := fleetEntries(state.Tokens)
-	r.apply(ctx, req.Config, &plan, prior, &resp.Diagnostics, &resp.State, resp.Private, diag.SeverityError)
+	ctx, cancel := withTimeout(ctx, plan.Timeouts.Update, fleetTimeouts.update, &resp.Diagnostics)
+	defer cancel()
+	r.apply(ctx, req.Config, &plan, fleetEntries(state.Tokens), &resp.Diagnostics, &resp.State, resp.Private, fleetUpdate)
 }
 
+// fleetOp names the operation on the fleet, as its timeout does: "create", "update" or "delete".
+type fleetOp string
+
+const (
+	fleetCreate fleetOp = "create"
+	fleetUpdate fleetOp = "update"
+	fleetDelete fleetOp = "delete"
+)
+
 // apply brings every planned entry that differs from its state to what the plan says, removes the tokens of
-// entries the plan dropped, and saves exactly what exists; each failed serial becomes one diagnostic of severity.
+// entries the plan dropped, and saves exactly what exists; each failed serial becomes one diagnostic.
 func (r *hardwareTokenFleetResource) apply(ctx context.Context, config tfsdk.Config, plan *hardwareTokenFleetModel,
-	prior map[string]*fleetToken, diags *diag.Diagnostics, state *tfsdk.State, private privateState, severity diag.Severity) {
+	prior map[string]*fleetToken, diags *diag.Diagnostics, state *tfsdk.State, private privateState, op fleetOp) {
 	var seeds seedKeys
 	diags.Append(config.GetAttribute(ctx, path.Root(attrSecretKeysWO), &seeds.writeOnly)...)
 	seeds.plain = plan.SecretKeys
@@ -512,7 +546,7 @@ func (r *hardwareTokenFleetResource) apply(ctx context.Context, config tfsdk.Con
 	if len(work) > 0 {
 		recordWrite(ctx, private, diags)
 	}
-	reportFleetFailures(diags, failed, severity)
+	reportFleetFailures(diags, failed, op)
 	plan.Tokens, plan.FailedSerialNumbers = fleetTokens(result), failedSerials(failed)
 	diags.Append(state.Set(ctx, plan)...)
 }
@@ -537,7 +571,18 @@ type fleetFailure struct {
 	serial, attempted string
 	perm              permission
 	err               error
+	expired           fleetExpiry
 }
+
+// fleetExpiry says which timeout ended a serial's work, if one did.
+type fleetExpiry int
+
+const (
+	notExpired         fleetExpiry = iota
+	tokenExpired                   // the token's own fleetTokenTimeout
+	operationExpired               // the fleet operation's timeout, while the work ran
+	expiredBeforeStart             // the fleet operation's timeout, before the work started: nothing was sent
+)
 
 func (f *fleetFailure) Error() string { return f.err.Error() }
 
@@ -567,6 +612,7 @@ func (r *hardwareTokenFleetResource) run(ctx context.Context, jobs []fleetJob, c
 			for j := range next {
 				jctx, cancel := context.WithTimeout(ctx, fleetTokenTimeout)
 				entry, err := do(jctx, j)
+				expired := expiryOf(ctx, jctx)
 				cancel()
 				mu.Lock()
 				if entry != nil {
@@ -578,6 +624,9 @@ func (r *hardwareTokenFleetResource) run(ctx context.Context, jobs []fleetJob, c
 						f = &fleetFailure{attempted: "write the token", perm: permInventoryWrite, err: err}
 					}
 					f.serial = j.serial
+					if f.expired == notExpired {
+						f.expired = expired
+					}
 					failures = append(failures, f)
 				}
 				if done++; done%every == 0 || done == len(jobs) {
@@ -593,13 +642,32 @@ func (r *hardwareTokenFleetResource) run(ctx context.Context, jobs []fleetJob, c
 	}
 	close(next)
 	wg.Wait()
+	if ctx.Err() != nil {
+		tflog.Warn(ctx, "Hardware token fleet: the operation's timeout passed; the tokens not done are reported as failed",
+			map[string]any{"failed": len(failures), "total": len(jobs), "elapsed_s": int(time.Since(start).Seconds())})
+	}
 	sort.Slice(failures, func(i, j int) bool { return failures[i].serial < failures[j].serial })
 	return failures
+}
+
+// expiryOf says which deadline ended a job's context jctx, made from the operation's context ctx.
+func expiryOf(ctx, jctx context.Context) fleetExpiry {
+	switch {
+	case ctx.Err() != nil:
+		return operationExpired
+	case jctx.Err() != nil:
+		return tokenExpired
+	}
+	return notExpired
 }
 
 // reconcile makes Graph show one planned entry (or removes the token of a dropped one) and returns the entry as
 // Graph then shows it: nil when no token exists for it.
 func (r *hardwareTokenFleetResource) reconcile(ctx context.Context, j fleetJob, inv *lifecycle.Inventory, seeds seedKeys) (*fleetToken, error) {
+	if err := ctx.Err(); err != nil {
+		// The operation's timeout passed before this serial's turn: nothing is sent, the entry stays as listed.
+		return untouched(j, inv), &fleetFailure{err: err, expired: expiredBeforeStart}
+	}
 	if j.want == nil {
 		// Unassigning first saves the refused delete and the read that Remove would otherwise need.
 		if held := j.had.Status.ValueString(); known(j.had.UserID) && held != graph.StatusAvailable {
@@ -676,6 +744,19 @@ func (r *hardwareTokenFleetResource) reconcile(ctx context.Context, j fleetJob, 
 	return entryFrom(p, got, user), nil
 }
 
+// untouched is job j's entry when its work never started: the state's for a dropped entry, else the planned entry
+// as the apply's listing shows its token.
+func untouched(j fleetJob, inv *lifecycle.Inventory) *fleetToken {
+	if j.want == nil {
+		return j.had
+	}
+	var current *graph.Device
+	if j.had != nil && !j.had.ID.IsNull() {
+		current = inv.ByID(j.had.ID.ValueString())
+	}
+	return entryFrom(*j.want, current, nil)
+}
+
 // wantedUser resolves the entry's user (nil: none), refusing guests and disabled accounts before any write.
 func (r *hardwareTokenFleetResource) wantedUser(ctx context.Context, p fleetToken) (*graph.User, error) {
 	ref := p.UserPrincipalName.ValueString()
@@ -741,13 +822,14 @@ func shownBy(e *fleetToken, d *graph.Device) bool {
 		strings.EqualFold(e.UserID.ValueString(), holder)
 }
 
-// reportFleetFailures adds one diagnostic per failed serial, at its entry.
-func reportFleetFailures(diags *diag.Diagnostics, failed []*fleetFailure, severity diag.Severity) {
+// reportFleetFailures adds one diagnostic per failed serial, at its entry: a warning in the fleet's create, whose
+// error would taint the fleet, else an error.
+func reportFleetFailures(diags *diag.Diagnostics, failed []*fleetFailure, op fleetOp) {
 	for _, f := range failed {
 		p := path.Root("tokens").AtMapKey(f.serial)
 		summary := "Unable to Apply Hardware Token Fleet Entry"
-		detail := describeOutcome(graphErrorDetail(fmt.Sprintf("%s (serial number %q)", f.attempted, f.serial), f.perm, f.err), f.err)
-		if severity == diag.SeverityWarning {
+		detail := f.detail(op)
+		if op == fleetCreate {
 			diags.AddAttributeWarning(p, summary, detail+"\n\nThe fleet was created with the other tokens; the state records "+
 				"what exists, failed_serial_numbers lists this serial, and the next apply does only what is left for it.")
 			continue
@@ -756,12 +838,31 @@ func reportFleetFailures(diags *diag.Diagnostics, failed []*fleetFailure, severi
 	}
 }
 
+// detail says what failed for f's serial during op, and which timeout ended its work if one did.
+func (f *fleetFailure) detail(op fleetOp) string {
+	timeout := "timeouts." + string(op)
+	if f.expired == expiredBeforeStart {
+		return fmt.Sprintf("The fleet's %s passed before the provider started on the token with serial number %q, so it "+
+			"sent nothing to Graph for it. Raise %s when a fleet this large needs longer.", timeout, f.serial, timeout)
+	}
+	detail := describeOutcome(graphErrorDetail(fmt.Sprintf("%s (serial number %q)", f.attempted, f.serial), f.perm, f.err), f.err)
+	switch f.expired {
+	case operationExpired:
+		detail += fmt.Sprintf("\n\nThe fleet's %s passed before this token was done. Raise it when a fleet this large needs longer.", timeout)
+	case tokenExpired:
+		detail += fmt.Sprintf("\n\nThis token's work took longer than the %d minutes each token may take.", fleetTokenTimeout/time.Minute)
+	}
+	return detail
+}
+
 // Read refreshes every entry from one listing of the inventory. Entries whose token Graph no longer shows lose
 // their id (the plan creates them again); holder, status and fields show as Graph has them, so drift is a change of
 // that serial's entry.
 func (r *hardwareTokenFleetResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state hardwareTokenFleetModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	ctx, cancel := withTimeout(ctx, state.Timeouts.Read, fleetTimeouts.read, &resp.Diagnostics)
+	defer cancel()
 	entries := fleetEntries(state.Tokens)
 	if state.FailedSerialNumbers.IsNull() { // recorded by a provider version before the attribute
 		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root(attrFailedSerialNumbers), noFailedSerials())...)
@@ -843,6 +944,8 @@ func derefEntries(entries map[string]*fleetToken) map[string]fleetToken {
 func (r *hardwareTokenFleetResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	var state hardwareTokenFleetModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	ctx, cancel := withTimeout(ctx, state.Timeouts.Delete, fleetTimeouts.delete, &resp.Diagnostics)
+	defer cancel()
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -860,7 +963,7 @@ func (r *hardwareTokenFleetResource) Delete(ctx context.Context, req resource.De
 	if len(failed) == 0 {
 		return
 	}
-	reportFleetFailures(&resp.Diagnostics, failed, diag.SeverityError)
+	reportFleetFailures(&resp.Diagnostics, failed, fleetDelete)
 	state.Tokens, state.FailedSerialNumbers = fleetTokens(left), failedSerials(failed)
 	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
 }

@@ -92,6 +92,19 @@ func fleetStatus(serial string) tfjsonpath.Path {
 	return tfjsonpath.New("tokens").AtMapKey(serial).AtMapKey("status")
 }
 
+func fleetID(serial string) tfjsonpath.Path {
+	return tfjsonpath.New("tokens").AtMapKey(serial).AtMapKey("id")
+}
+
+// testAccFleetFailed asserts that failed_serial_numbers holds exactly serials.
+func testAccFleetFailed(serials ...string) statecheck.StateCheck {
+	checks := make([]knownvalue.Check, len(serials))
+	for i, serial := range serials {
+		checks[i] = knownvalue.StringExact(serial)
+	}
+	return statecheck.ExpectKnownValue(testAccFleetAddr, tfjsonpath.New("failed_serial_numbers"), knownvalue.SetExact(checks))
+}
+
 // One fleet creates, assigns and activates its tokens; drift of two entries shows as changes of those entries only
 // (an in-place update of the fleet) and the apply repairs them; a removed entry's token is unassigned and deleted.
 func TestAccHardwareTokenFleet_lifecycle(t *testing.T) {
@@ -210,13 +223,7 @@ func TestAccHardwareTokenFleet_partialFailure(t *testing.T) {
 		s[2]: {seed: testAccSeed()},
 	}
 	notReplaced := acc.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(testAccFleetAddr, plancheck.ResourceActionUpdate)}}
-	failed := func(serials ...string) statecheck.StateCheck {
-		checks := make([]knownvalue.Check, len(serials))
-		for i, serial := range serials {
-			checks[i] = knownvalue.StringExact(serial)
-		}
-		return statecheck.ExpectKnownValue(testAccFleetAddr, tfjsonpath.New("failed_serial_numbers"), knownvalue.SetExact(checks))
-	}
+	failed := testAccFleetFailed
 	acc.ParallelTest(t, acc.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -450,6 +457,102 @@ func TestAccHardwareTokenFleet_faults(t *testing.T) {
 			// testAccCheckSerial fails on a second token with the serial number: no duplicates.
 			Check: acc.ComposeAggregateTestCheckFunc(checks...),
 		}},
+	})
+}
+
+// The fleet's timeouts bound the whole operation; when one passes, the tokens not done fail like any failed token.
+// With concurrency 1 the tokens are done in serial order. The third is for a user who holds five tokens already:
+// Graph refuses the assignment, and the provider reads the token for the 5 s consistency window to learn what Graph
+// applied, so a 3 s timeout certainly passes while it waits, with no write in flight (the first two tokens take a
+// few local requests). The apply that creates the fleet records the third token created and unassigned, the last
+// two not created (nothing was sent for them), and lists all three; an update under the same timeout reports each
+// of them; the next apply, without the short timeout, does only what is left.
+func TestAccHardwareTokenFleet_timeoutPartWay(t *testing.T) {
+	amy, full := testAccUser(t), testAccUser(t)
+	var fullTokens []emulator.Device
+	for range 5 {
+		d, err := testEmulator.AddDevice(emulator.Device{SerialNumber: testAccName(t), Manufacturer: "Token2", Model: "C302-i",
+			SecretKey: testAccSeed(), TimeIntervalInSeconds: 30, AssignedToID: full.ID})
+		must(t, err)
+		t.Cleanup(func() { _ = testEmulator.DeleteDevice(d.ID) })
+		fullTokens = append(fullTokens, d)
+	}
+	base := testAccName(t)
+	s := []string{base + "1", base + "2", base + "3", base + "4", base + "5"}
+	fleet := strings.TrimSuffix(testAccTokenFleetConfig(map[string]fleetEntry{
+		s[0]: {upn: amy.UserPrincipalName, seed: testAccSeed()},
+		s[1]: {seed: testAccSeed()},
+		s[2]: {upn: full.UserPrincipalName, seed: testAccSeed()},
+		s[3]: {upn: amy.UserPrincipalName, seed: testAccSeed()},
+		s[4]: {seed: testAccSeed()},
+	}, "secret_keys"), "}\n") + "  concurrency = 1\n"
+	short := fleet + "  timeouts {\n    create = \"3s\"\n    update = \"3s\"\n  }\n}\n"
+	notStarted := func(serial string) string {
+		return `timeouts.update passed before the provider started on the token with serial number "` + serial +
+			`", so it sent nothing to Graph`
+	}
+	var done map[string]emulator.Device // the first two tokens, as the timed-out applies left them
+	acc.ParallelTest(t, acc.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             testAccCheckSerialsGone(s...),
+		Steps: []acc.TestStep{
+			{
+				Config:             short,
+				ExpectNonEmptyPlan: true,
+				Check: acc.ComposeAggregateTestCheckFunc(
+					testAccCheckSerial(s[0], emulator.StatusActivated, amy.ID),
+					testAccCheckSerial(s[1], emulator.StatusAvailable, ""),
+					testAccCheckSerial(s[2], emulator.StatusAvailable, ""), // created; the refused assignment changed nothing
+					testAccCheckSerialsGone(s[3], s[4]),
+				),
+				ConfigStateChecks: []statecheck.StateCheck{
+					testAccFleetFailed(s[2], s[3], s[4]),
+					statecheck.ExpectKnownValue(testAccFleetAddr, fleetStatus(s[0]), knownvalue.StringExact("activated")),
+					statecheck.ExpectKnownValue(testAccFleetAddr, fleetStatus(s[2]), knownvalue.StringExact("available")),
+					statecheck.ExpectKnownValue(testAccFleetAddr, fleetID(s[2]), knownvalue.NotNull()),
+					statecheck.ExpectKnownValue(testAccFleetAddr, fleetID(s[3]), knownvalue.Null()),
+					statecheck.ExpectKnownValue(testAccFleetAddr, fleetID(s[4]), knownvalue.Null()),
+				},
+			},
+			{
+				Config: short,
+				ConfigPlanChecks: acc.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(testAccFleetAddr, plancheck.ResourceActionUpdate),
+				}},
+				ExpectError: testAccErrorPattern(`serial number "` + regexp.QuoteMeta(s[2]) + `".*maximum of 5 hardware OATH tokens.*` +
+					`timeouts.update passed before this token was done.*` + notStarted(s[3]) + `.*` + notStarted(s[4])),
+			},
+			{
+				PreConfig: func() {
+					if err := testAccCheckSerialsGone(s[3], s[4])(nil); err != nil {
+						t.Errorf("the timed-out update wrote to a token it did not start: %v", err)
+					}
+					done = map[string]emulator.Device{s[0]: testEmulator.DevicesBySerial(s[0])[0], s[1]: testEmulator.DevicesBySerial(s[1])[0]}
+					must(t, testEmulator.Unassign(fullTokens[0].ID)) // room for the third token
+				},
+				Config: fleet + "}\n",
+				ConfigPlanChecks: acc.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(testAccFleetAddr, plancheck.ResourceActionUpdate),
+					plancheck.ExpectKnownValue(testAccFleetAddr, fleetID(s[2]), knownvalue.NotNull()),
+					plancheck.ExpectUnknownValue(testAccFleetAddr, fleetID(s[3])),
+				}},
+				Check: acc.ComposeAggregateTestCheckFunc(
+					func(*terraform.State) error {
+						for serial, before := range done {
+							if now := testEmulator.DevicesBySerial(serial); len(now) != 1 || now[0] != before {
+								return fmt.Errorf("serial %s: written again or duplicated by the apply that finished the fleet", serial)
+							}
+						}
+						return nil
+					},
+					testAccCheckSerial(s[2], emulator.StatusActivated, full.ID),
+					testAccCheckSerial(s[3], emulator.StatusActivated, amy.ID),
+					testAccCheckSerial(s[4], emulator.StatusAvailable, ""),
+				),
+				ConfigStateChecks: []statecheck.StateCheck{testAccFleetFailed()},
+			},
+		},
 	})
 }
 
