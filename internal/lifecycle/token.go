@@ -87,7 +87,7 @@ func (e *Engine) findBySerial(ctx context.Context, client graph.API, want graph.
 		var err error
 		found, err = client.ListDevices(ctx, graph.DeviceFilter{SerialNumber: want.SerialNumber})
 		for i, d := range found {
-			if sameKind(d, want) {
+			if SameKind(d, want) {
 				match = &found[i]
 			}
 		}
@@ -106,8 +106,9 @@ func (e *Engine) findBySerial(ctx context.Context, client graph.API, want graph.
 	return nil, nil
 }
 
-// sameKind: d has want's manufacturer, model, time interval and hash function, as a token created from want would.
-func sameKind(d, want graph.Device) bool {
+// SameKind reports whether d has want's manufacturer, model, time interval and hash function, as a token created
+// from want would.
+func SameKind(d, want graph.Device) bool {
 	return d.Manufacturer == want.Manufacturer && d.Model == want.Model &&
 		d.TimeIntervalInSeconds == want.TimeIntervalInSeconds && strings.EqualFold(d.HashFunction, want.HashFunction)
 }

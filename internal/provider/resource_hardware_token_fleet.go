@@ -2,7 +2,10 @@ package provider
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"maps"
 	"sort"
 	"strings"
 	"sync"
@@ -517,6 +520,7 @@ func (r *hardwareTokenFleetResource) apply(ctx context.Context, config tfsdk.Con
 	diags.Append(config.GetAttribute(ctx, path.Root(attrSecretKeysWO), &seeds.writeOnly)...)
 	seeds.plain = plan.SecretKeys
 	planned := fleetEntries(plan.Tokens)
+	unconfirmed := unconfirmedCreates(ctx, private)
 	result := make(map[string]fleetToken, len(planned))
 	var work []fleetJob
 	for serial, p := range planned {
@@ -524,7 +528,7 @@ func (r *hardwareTokenFleetResource) apply(ctx context.Context, config tfsdk.Con
 			result[serial] = *s
 			continue
 		}
-		work = append(work, fleetJob{serial: serial, want: p, had: prior[serial]})
+		work = append(work, fleetJob{serial: serial, want: p, had: prior[serial], createUnconfirmed: unconfirmed[serial]})
 	}
 	for serial, s := range prior {
 		if planned[serial] == nil && !s.ID.IsNull() {
@@ -545,10 +549,56 @@ func (r *hardwareTokenFleetResource) apply(ctx context.Context, config tfsdk.Con
 	}, result)
 	if len(work) > 0 {
 		recordWrite(ctx, private, diags)
+		recordUnconfirmedCreates(ctx, private, planned, result, unconfirmed, failed, diags)
 	}
 	reportFleetFailures(diags, failed, op)
 	plan.Tokens, plan.FailedSerialNumbers = fleetTokens(result), failedSerials(failed)
 	diags.Append(state.Set(ctx, plan)...)
+}
+
+// privateUnconfirmedCreates holds the serial numbers whose create an apply sent without learning whether Graph made
+// the token (an answer lost, the timeout passed): the next apply adopts such a token rather than refusing a serial
+// number the inventory already holds.
+const privateUnconfirmedCreates = "unconfirmed_creates"
+
+func unconfirmedCreates(ctx context.Context, private privateState) map[string]bool {
+	raw, diags := private.GetKey(ctx, privateUnconfirmedCreates)
+	var serials []string
+	if diags.HasError() || len(raw) == 0 || json.Unmarshal(raw, &serials) != nil {
+		return nil
+	}
+	out := make(map[string]bool, len(serials))
+	for _, s := range serials {
+		out[s] = true
+	}
+	return out
+}
+
+// recordUnconfirmedCreates keeps the planned serials that still have no token id and whose create, in this apply or
+// an earlier one, went unconfirmed.
+func recordUnconfirmedCreates(ctx context.Context, private privateState, planned map[string]*fleetToken,
+	result map[string]fleetToken, earlier map[string]bool, failed []*fleetFailure, diags *diag.Diagnostics) {
+	now := maps.Clone(earlier)
+	if now == nil {
+		now = map[string]bool{}
+	}
+	for _, f := range failed {
+		if f.createUnconfirmed {
+			now[f.serial] = true
+		}
+	}
+	serials := []string{}
+	for serial := range now {
+		if e, ok := result[serial]; planned[serial] != nil && (!ok || e.ID.IsNull()) {
+			serials = append(serials, serial)
+		}
+	}
+	if len(serials) == 0 && len(earlier) == 0 {
+		return
+	}
+	sort.Strings(serials)
+	raw, _ := json.Marshal(serials) // strings always marshal
+	diags.Append(private.SetKey(ctx, privateUnconfirmedCreates, raw)...)
 }
 
 // failedSerials is the set of failed serial numbers.
@@ -564,6 +614,8 @@ func failedSerials(failed []*fleetFailure) types.Set {
 type fleetJob struct {
 	serial    string
 	want, had *fleetToken
+	// createUnconfirmed: an earlier apply sent this serial's create and never learnt whether Graph made the token.
+	createUnconfirmed bool
 }
 
 // fleetFailure is a serial whose work failed, with what was attempted.
@@ -572,6 +624,8 @@ type fleetFailure struct {
 	perm              permission
 	err               error
 	expired           fleetExpiry
+	// createUnconfirmed: a create was sent and Graph did not say whether it made the token.
+	createUnconfirmed bool
 }
 
 // fleetExpiry says which timeout ended a serial's work, if one did.
@@ -681,24 +735,33 @@ func (r *hardwareTokenFleetResource) reconcile(ctx context.Context, j fleetJob, 
 		return nil, nil
 	}
 	p := *j.want
+	want := graph.Device{SerialNumber: j.serial, Manufacturer: p.Manufacturer.ValueString(), Model: p.Model.ValueString(),
+		TimeIntervalInSeconds: int32(p.TimeInterval.ValueInt64()), HashFunction: p.HashFunction.ValueString()}
 	var current *graph.Device
 	if j.had != nil && !j.had.ID.IsNull() {
 		current = inv.ByID(j.had.ID.ValueString()) // nil: deleted outside Terraform, created again below
 	} else if found := inv.BySerial(j.serial); len(found) > 0 {
-		return entryFrom(p, nil, nil), &fleetFailure{attempted: "create the token", perm: permInventoryRead, err: fmt.Errorf("the inventory already "+
-			"holds a token with serial number %q (id %s): the provider does not create a second one. Import it into the fleet "+
-			"(an import block with the fleet's serial numbers), or remove the entry", j.serial, found[0].ID)}
+		// The one token an unconfirmed create of this entry could have made is adopted; any other is not the fleet's.
+		if !j.createUnconfirmed || len(found) != 1 || !lifecycle.SameKind(*found[0], want) {
+			return entryFrom(p, nil, nil), &fleetFailure{attempted: "create the token", perm: permInventoryRead, err: fmt.Errorf("the inventory already "+
+				"holds a token with serial number %q (id %s): the provider does not create a second one. Import it into the fleet "+
+				"(an import block with the fleet's serial numbers), or remove the entry", j.serial, found[0].ID)}
+		}
+		current = found[0]
 	}
 	// The user is checked before any write for the assignment; a user problem leaves the token in the inventory.
 	user, userErr := r.wantedUser(ctx, p)
-	want := graph.Device{SerialNumber: j.serial, Manufacturer: p.Manufacturer.ValueString(), Model: p.Model.ValueString(),
-		TimeIntervalInSeconds: int32(p.TimeInterval.ValueInt64()), HashFunction: p.HashFunction.ValueString()}
 	if known(p.DisplayName) {
 		want.DisplayName = p.DisplayName.ValueString()
 	} else if current != nil {
 		want.DisplayName = current.DisplayName
 	}
-	seed := func() (string, error) { return seeds.seed(j.serial) }
+	seeded := false // a create is sent only once the seed is found
+	seed := func() (string, error) {
+		s, err := seeds.seed(j.serial)
+		seeded = seeded || err == nil
+		return s, err
+	}
 	// Graph updates only unassigned tokens, and a token changes hands only through the inventory.
 	if current != nil && current.AssignedTo != nil {
 		_, differs := lifecycle.TokenUpdate(want, *current)
@@ -721,7 +784,10 @@ func (r *hardwareTokenFleetResource) reconcile(ctx context.Context, j fleetJob, 
 	}
 	d, _, err := r.engine.EnsureToken(ctx, r.client, want, current, seed)
 	if err != nil {
-		return entryFrom(p, d, nil), &fleetFailure{attempted: "create or update the token", perm: permInventoryWrite, err: err}
+		// Only a refusal says Graph made no token; another serial number holder is not this create's token.
+		var taken *lifecycle.SerialTakenError
+		return entryFrom(p, d, nil), &fleetFailure{attempted: "create or update the token", perm: permInventoryWrite, err: err,
+			createUnconfirmed: current == nil && d == nil && seeded && !graph.IsRefused(err) && !errors.As(err, &taken)}
 	}
 	if userErr != nil || user == nil {
 		return entryFrom(p, d, nil), userErr

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	acc "github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -302,6 +303,61 @@ func TestAccHardwareTokenFleet_partialFailureFailsTheCreate(t *testing.T) {
 				Check: func(*terraform.State) error {
 					u, _ := testEmulator.User(late)
 					return testAccCheckSerial(s[1], emulator.StatusActivated, u.ID)(nil)
+				},
+			},
+		},
+	})
+}
+
+// A create whose answer is lost and whose look-up the timeout cuts short leaves Graph's token unknown to the state;
+// the next apply adopts that token (the one with the entry's serial number and kind) instead of refusing the serial
+// number the inventory now holds, and never creates a second one.
+func TestAccHardwareTokenFleet_unconfirmedCreateAdopted(t *testing.T) {
+	s := testAccTokenFleetSerials(t, 1)
+	fleet := testAccTokenFleetConfig(map[string]fleetEntry{s[0]: {seed: testAccSeed()}}, "secret_keys")
+	short := strings.TrimSuffix(fleet, "}\n") + "  timeouts {\n    create = \"2s\"\n  }\n}\n"
+	var made string           // the id of the token the unanswered create made
+	acc.Test(t, acc.TestCase{ // not parallel: the faults apply to every Graph call
+		PreCheck: func() {
+			testAccPreCheck(t)
+			// The create is applied but answered 504, and the listing shows the token only after the 2 s timeout.
+			testEmulator.SetFaults(emulator.Faults{LostWriteRate: 1, VisibilityDelay: 3 * time.Second})
+			t.Cleanup(func() { testEmulator.SetFaults(emulator.Faults{}) })
+		},
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             testAccCheckSerialsGone(s...),
+		Steps: []acc.TestStep{
+			{
+				Config:             short,
+				ExpectNonEmptyPlan: true,
+				Check: func(*terraform.State) error {
+					found := testEmulator.DevicesBySerial(s[0])
+					if len(found) != 1 {
+						return fmt.Errorf("the unanswered create made %d tokens, want 1", len(found))
+					}
+					made = found[0].ID
+					return nil
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					testAccFleetFailed(s[0]),
+					statecheck.ExpectKnownValue(testAccFleetAddr, fleetID(s[0]), knownvalue.Null()),
+				},
+			},
+			{
+				PreConfig: func() {
+					testEmulator.SetFaults(emulator.Faults{})
+					time.Sleep(3 * time.Second) // until the listing shows the token
+				},
+				Config: fleet,
+				Check: func(*terraform.State) error {
+					if found := testEmulator.DevicesBySerial(s[0]); len(found) != 1 || found[0].ID != made {
+						return fmt.Errorf("serial %s: tokens %+v, want only the adopted %s", s[0], found, made)
+					}
+					return nil
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					testAccFleetFailed(),
+					statecheck.ExpectKnownValue(testAccFleetAddr, fleetStatus(s[0]), knownvalue.StringExact("available")),
 				},
 			},
 		},
