@@ -473,7 +473,7 @@ func TestAccHardwareTokenAssignment_wrongSeed(t *testing.T) {
 func testAccExpectErrorHidingSeed(t *testing.T, want *regexp.Regexp, seed string) acc.ErrorCheckFunc {
 	seen := false
 	t.Cleanup(func() {
-		if !seen {
+		if !seen && !t.Skipped() {
 			t.Errorf("no step failed with an error matching %s", want)
 		}
 	})
