@@ -28,8 +28,9 @@ locals {
   hex_tokens = provider::entraoath::parse_token_csv(sensitive(file("${path.module}/feitian.csv")), "hex")
 }
 
-# Refuse columns the function does not know, rather than ignore them: the error lists them.
+# Refuse columns the function does not know, rather than ignore them: the error lists them
+# (tokens.csv above would fail on its batch column). Options go in any order.
 # Try it in `terraform console` to see which columns of a file are ignored.
 locals {
-  strict_tokens = provider::entraoath::parse_token_csv(sensitive(file("${path.module}/tokens.csv")), "strict")
+  strict_hex_tokens = provider::entraoath::parse_token_csv(sensitive(file("${path.module}/feitian.csv")), "strict", "hex")
 }
