@@ -82,12 +82,9 @@ func (c emulatorCheck) CheckState(_ context.Context, _ statecheck.CheckStateRequ
 	resp.Error = c(nil)
 }
 
-// testAccExampleDestroyStep destroys what the examples created by applying a configuration without resources, and
-// checks the emulator afterwards.
-func testAccExampleDestroyStep(checks ...resource.TestCheckFunc) resource.TestStep {
-	return resource.TestStep{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Config: `
+// testAccProviderBlock is what the README and the registry pages leave to the reader: the provider's source, and a
+// provider block that signs in from the ARM_* environment.
+const testAccProviderBlock = `
 terraform {
   required_providers {
     entraoath = {
@@ -97,8 +94,15 @@ terraform {
 }
 
 provider "entraoath" {}
-`,
-		ConfigStateChecks: []statecheck.StateCheck{emulatorCheck(resource.ComposeAggregateTestCheckFunc(checks...))},
+`
+
+// testAccExampleDestroyStep destroys what the examples created by applying a configuration without resources, and
+// checks the emulator afterwards.
+func testAccExampleDestroyStep(checks ...resource.TestCheckFunc) resource.TestStep {
+	return resource.TestStep{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Config:                   testAccProviderBlock,
+		ConfigStateChecks:        []statecheck.StateCheck{emulatorCheck(resource.ComposeAggregateTestCheckFunc(checks...))},
 	}
 }
 
@@ -424,17 +428,7 @@ func TestAccExample_readme(t *testing.T) {
 	}
 	dir := t.TempDir()
 	must(t, os.WriteFile(filepath.Join(dir, "tokens.csv"), []byte(csv), 0o600))
-	must(t, os.WriteFile(filepath.Join(dir, "main.tf"), []byte(`
-terraform {
-  required_providers {
-    entraoath = {
-      source = "entraoath/entraoath"
-    }
-  }
-}
-
-provider "entraoath" {}
-`+strings.Join(hcl, "\n")), 0o600))
+	must(t, os.WriteFile(filepath.Join(dir, "main.tf"), []byte(testAccProviderBlock+strings.Join(hcl, "\n")), 0o600))
 	testAccCleanupExampleTokens(t, serials)
 
 	resource.Test(t, resource.TestCase{
