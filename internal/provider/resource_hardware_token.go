@@ -121,9 +121,14 @@ func (r *hardwareTokenResource) Schema(ctx context.Context, _ resource.SchemaReq
 			},
 			"display_name": schema.StringAttribute{
 				MarkdownDescription: "A name for the token shown to administrators and, once assigned, to the user. " +
-					"Activating the token with an `entraoath_hardware_token_assignment` `display_name` overwrites it: set one of the two.",
-				Optional:   true,
-				Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
+					"When not set, the token keeps whatever name Graph shows: the name an `entraoath_hardware_token_assignment` " +
+					"`display_name` gives it when activating it, or one set in the portal. Set the name here or on the " +
+					"assignment, not both: activating overwrites it.",
+				Optional: true,
+				Computed: true,
+				// A name the assignment gives is not drift: drift on an assigned token would plan its replacement.
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+				Validators:    []validator.String{stringvalidator.LengthAtLeast(1)},
 			},
 			attrSecretKey: schema.StringAttribute{
 				MarkdownDescription: "The token's seed in Base32, as the vendor ships it (case, spaces, hyphens and `=` padding " +
@@ -307,7 +312,9 @@ func (r *hardwareTokenResource) Create(ctx context.Context, req resource.CreateR
 	// The seed stays as configured (Graph never returns it), so the next plan finds no difference. An adopted token
 	// may carry another display name: the state keeps the planned one and the next refresh shows the difference.
 	a := tokenAttributesFrom(d)
-	a.DisplayName = plan.DisplayName
+	if !plan.DisplayName.IsUnknown() {
+		a.DisplayName = plan.DisplayName
+	}
 	plan.tokenAttributes = a
 	recordWrite(ctx, resp.Private, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)

@@ -127,7 +127,8 @@ func TestAccHardwareToken_basic(t *testing.T) {
 				}),
 			},
 			{
-				// Every updatable attribute changes, display_name is removed: one in-place update.
+				// Every other updatable attribute changes: one in-place update. display_name is removed from the
+				// configuration, and the token keeps the name Graph shows.
 				Config: testAccTokenConfig(serial, testAccAttr("manufacturer", "Token2 SA"), testAccAttr("model", "C301"), testAccAttr("secret_key", seed)),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(testAccTokenAddr, plancheck.ResourceActionUpdate),
@@ -136,13 +137,13 @@ func TestAccHardwareToken_basic(t *testing.T) {
 					sameID.AddStateValue(testAccTokenAddr, tfjsonpath.New("id")),
 					testAccTokenValue("manufacturer", knownvalue.StringExact("Token2 SA")),
 					testAccTokenValue("model", knownvalue.StringExact("C301")),
-					testAccTokenValue("display_name", knownvalue.Null()),
+					testAccTokenValue("display_name", knownvalue.StringExact("Desk token")),
 					testAccTokenValue("time_interval", knownvalue.Int64Exact(30)),
 					testAccTokenValue("hash_function", knownvalue.StringExact("hmacsha1")),
 					testAccTokenValue("status", knownvalue.StringExact("available")),
 				},
 				Check: testAccCheckEmulatorToken(emulator.Device{
-					SerialNumber: serial, Manufacturer: "Token2 SA", Model: "C301", SecretKey: seed,
+					SerialNumber: serial, Manufacturer: "Token2 SA", Model: "C301", DisplayName: "Desk token", SecretKey: seed,
 					TimeIntervalInSeconds: 30, HashFunction: "hmacsha1", Status: "available",
 				}),
 			},

@@ -13,7 +13,6 @@ resource "entraoath_hardware_token" "amy" {
   serial_number = "60234567"
   manufacturer  = "Token2"
   model         = "C302-i"
-  display_name  = "Amy's Token2"
   secret_key    = var.amy_token_seed
 }
 
@@ -23,6 +22,7 @@ resource "entraoath_hardware_token_assignment" "amy" {
   token_id            = entraoath_hardware_token.amy.id
   user_principal_name = "amy@contoso.com"
   secret_key          = entraoath_hardware_token.amy.secret_key
+  display_name        = "Amy's Token2"
 }
 
 # With Terraform 1.11 and later, keep the seed out of the plan and state with the
