@@ -211,20 +211,23 @@ func TestAccHardwareTokenFleet_reassignedWriteOnly(t *testing.T) {
 	})
 }
 
+// testAccFleetWithLateUser is a fleet of n serials: the first for amy, the second for a user who does not exist
+// until the test adds them (late), the others unassigned.
+func testAccFleetWithLateUser(t *testing.T, n int) (amy emulator.User, late string, s []string, entries map[string]fleetEntry) {
+	amy, late, s = testAccUser(t), testAccName(t)+"@contoso.example", testAccTokenFleetSerials(t, n)
+	entries = map[string]fleetEntry{s[0]: {upn: amy.UserPrincipalName, seed: testAccSeed()}, s[1]: {upn: late, seed: testAccSeed()}}
+	for _, serial := range s[2:] {
+		entries[serial] = fleetEntry{seed: testAccSeed()}
+	}
+	return amy, late, s, entries
+}
+
 // When some tokens fail, the state records what exists and the fleet is never tainted: the create reports the
 // failed serial as a warning, later applies as an error (non-zero exit), every plan is an in-place update, and the
 // apply after the cause is fixed does only what is left.
 func TestAccHardwareTokenFleet_partialFailure(t *testing.T) {
-	amy := testAccUser(t)
-	late := testAccName(t) + "@contoso.example" // does not exist until the last step
-	s := testAccTokenFleetSerials(t, 3)
-	entries := map[string]fleetEntry{
-		s[0]: {upn: amy.UserPrincipalName, seed: testAccSeed()},
-		s[1]: {upn: late, seed: testAccSeed()},
-		s[2]: {seed: testAccSeed()},
-	}
+	amy, late, s, entries := testAccFleetWithLateUser(t, 3)
 	notReplaced := acc.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(testAccFleetAddr, plancheck.ResourceActionUpdate)}}
-	failed := testAccFleetFailed
 	acc.ParallelTest(t, acc.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -240,7 +243,7 @@ func TestAccHardwareTokenFleet_partialFailure(t *testing.T) {
 				),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(testAccFleetAddr, fleetStatus(s[1]), knownvalue.StringExact("available")),
-					failed(s[1]),
+					testAccFleetFailed(s[1]),
 				},
 			},
 			{
@@ -259,7 +262,7 @@ func TestAccHardwareTokenFleet_partialFailure(t *testing.T) {
 						return testAccCheckSerial(s[1], emulator.StatusActivated, u.ID)(nil)
 					},
 				),
-				ConfigStateChecks: []statecheck.StateCheck{failed()},
+				ConfigStateChecks: []statecheck.StateCheck{testAccFleetFailed()},
 			},
 		},
 	})
@@ -268,13 +271,7 @@ func TestAccHardwareTokenFleet_partialFailure(t *testing.T) {
 // With the documented postcondition on failed_serial_numbers, the apply that creates a fleet fails when a token
 // fails, and the fleet is not tainted: the next plan updates it in place and the apply does only what is left.
 func TestAccHardwareTokenFleet_partialFailureFailsTheCreate(t *testing.T) {
-	amy := testAccUser(t)
-	late := testAccName(t) + "@contoso.example" // does not exist until the last step
-	s := testAccTokenFleetSerials(t, 2)
-	entries := map[string]fleetEntry{
-		s[0]: {upn: amy.UserPrincipalName, seed: testAccSeed()},
-		s[1]: {upn: late, seed: testAccSeed()},
-	}
+	amy, late, s, entries := testAccFleetWithLateUser(t, 2)
 	config := testAccFleetWithPostcondition(testAccTokenFleetConfig(entries, "secret_keys"))
 	acc.ParallelTest(t, acc.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
