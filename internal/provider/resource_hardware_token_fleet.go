@@ -283,10 +283,8 @@ func (r *hardwareTokenFleetResource) ModifyPlan(ctx context.Context, req resourc
 	if resp.Diagnostics.HasError() || config.Tokens.IsUnknown() {
 		return
 	}
+	// The framework's validation refuses a null or unknown entry before any plan.
 	configured, prior := fleetEntries(config.Tokens), fleetEntries(state.Tokens)
-	if len(configured) < len(config.Tokens.Elements()) {
-		return // an entry is unknown until apply: tokens stays unknown
-	}
 	seeds := seedKeys{plain: config.SecretKeys, writeOnly: config.SecretKeysWO}
 	planned := make(map[string]fleetToken, len(configured))
 	var missing, rework []string
