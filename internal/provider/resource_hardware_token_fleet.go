@@ -576,10 +576,8 @@ func unconfirmedCreates(ctx context.Context, private privateState) map[string]bo
 // an earlier one, went unconfirmed.
 func recordUnconfirmedCreates(ctx context.Context, private privateState, planned map[string]*fleetToken,
 	result map[string]fleetToken, earlier map[string]bool, failed []*fleetFailure, diags *diag.Diagnostics) {
-	now := maps.Clone(earlier)
-	if now == nil {
-		now = map[string]bool{}
-	}
+	now := map[string]bool{}
+	maps.Copy(now, earlier)
 	for _, f := range failed {
 		if f.createUnconfirmed {
 			now[f.serial] = true
@@ -735,17 +733,17 @@ func (r *hardwareTokenFleetResource) reconcile(ctx context.Context, j fleetJob, 
 	p := *j.want
 	want := graph.Device{SerialNumber: j.serial, Manufacturer: p.Manufacturer.ValueString(), Model: p.Model.ValueString(),
 		TimeIntervalInSeconds: int32(p.TimeInterval.ValueInt64()), HashFunction: p.HashFunction.ValueString()}
-	var current *graph.Device
-	if j.had != nil && !j.had.ID.IsNull() {
-		current = inv.ByID(j.had.ID.ValueString()) // nil: deleted outside Terraform, created again below
-	} else if found := inv.BySerial(j.serial); len(found) > 0 {
-		// The one token an unconfirmed create of this entry could have made is adopted; any other is not the fleet's.
-		if !j.createUnconfirmed || len(found) != 1 || !lifecycle.SameKind(*found[0], want) {
-			return entryFrom(p, nil, nil), &fleetFailure{attempted: "create the token", perm: permInventoryRead, err: fmt.Errorf("the inventory already "+
-				"holds a token with serial number %q (id %s): the provider does not create a second one. Import it into the fleet "+
-				"(an import block with the fleet's serial numbers), or remove the entry", j.serial, found[0].ID)}
+	current := j.listed(inv) // nil for a recorded id: deleted outside Terraform, created again below
+	if !j.recorded() {
+		if found := inv.BySerial(j.serial); len(found) > 0 {
+			// The one token an unconfirmed create of this entry could have made is adopted; any other is not the fleet's.
+			if !j.createUnconfirmed || len(found) != 1 || !lifecycle.SameKind(*found[0], want) {
+				return entryFrom(p, nil, nil), &fleetFailure{attempted: "create the token", perm: permInventoryRead, err: fmt.Errorf("the inventory already "+
+					"holds a token with serial number %q (id %s): the provider does not create a second one. Import it into the fleet "+
+					"(an import block with the fleet's serial numbers), or remove the entry", j.serial, found[0].ID)}
+			}
+			current = found[0]
 		}
-		current = found[0]
 	}
 	// The user is checked before any write for the assignment; a user problem leaves the token in the inventory.
 	user, userErr := r.wantedUser(ctx, p)
@@ -814,11 +812,18 @@ func untouched(j fleetJob, inv *lifecycle.Inventory) *fleetToken {
 	if j.want == nil {
 		return j.had
 	}
-	var current *graph.Device
-	if j.had != nil && !j.had.ID.IsNull() {
-		current = inv.ByID(j.had.ID.ValueString())
+	return entryFrom(*j.want, j.listed(inv), nil)
+}
+
+// recorded reports whether the state records a token id for j's entry.
+func (j fleetJob) recorded() bool { return j.had != nil && !j.had.ID.IsNull() }
+
+// listed is the token the apply's listing shows for the id the state records (nil: none recorded, or not listed).
+func (j fleetJob) listed(inv *lifecycle.Inventory) *graph.Device {
+	if !j.recorded() {
+		return nil
 	}
-	return entryFrom(*j.want, current, nil)
+	return inv.ByID(j.had.ID.ValueString())
 }
 
 // wantedUser resolves the entry's user (nil: none), refusing guests and disabled accounts before any write.
