@@ -38,22 +38,9 @@ const pageTokenID = "3dee0e53-f50f-43ef-85c0-b44689f2d66d"
 // files the page leaves to the reader; without a provider.tf among them, testAccProviderBlock.
 func testAccPageExample(t *testing.T, example string, files map[string]string) config.TestStepConfigFunc {
 	t.Helper()
-	dir := t.TempDir()
-	written := map[string]string{"provider.tf": testAccProviderBlock}
-	entries, err := os.ReadDir(filepath.Join(examplesDir, example))
-	must(t, err)
-	for _, e := range entries {
-		if e.Name() != "import.sh" {
-			b, err := os.ReadFile(filepath.Join(examplesDir, example, e.Name()))
-			must(t, err)
-			written[e.Name()] = string(b)
-		}
-	}
-	maps.Copy(written, files)
-	for name, content := range written {
-		must(t, os.WriteFile(filepath.Join(dir, name), []byte(content), 0o600))
-	}
-	return config.StaticDirectory(dir)
+	overlay := map[string]string{"provider.tf": testAccProviderBlock}
+	maps.Copy(overlay, files)
+	return testAccExampleCopy(t, example, overlay)
 }
 
 // testAccPageFixture adds the users (user principal name => object id, "" for a new one) and tokens a page

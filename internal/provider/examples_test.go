@@ -58,19 +58,28 @@ func testAccExampleWithoutSeeds(t *testing.T, name string) config.TestStepConfig
 // testAccExampleMainReplaced copies an example's files to a temporary directory, its main.tf replaced by edit(main.tf).
 func testAccExampleMainReplaced(t *testing.T, name string, edit func(string) string) config.TestStepConfigFunc {
 	t.Helper()
-	dir := t.TempDir()
-	files, err := os.ReadDir(filepath.Join(examplesDir, name))
+	main, err := os.ReadFile(filepath.Join(examplesDir, name, "main.tf"))
 	must(t, err)
-	for _, f := range files {
-		if f.IsDir() {
+	return testAccExampleCopy(t, name, map[string]string{"main.tf": edit(string(main))})
+}
+
+// testAccExampleCopy copies the files of examples/<name> (import.sh aside: a shell script, not configuration) to a
+// temporary directory, with the files of overlay written over them or beside them.
+func testAccExampleCopy(t *testing.T, name string, overlay map[string]string) config.TestStepConfigFunc {
+	t.Helper()
+	dir := t.TempDir()
+	entries, err := os.ReadDir(filepath.Join(examplesDir, name))
+	must(t, err)
+	for _, e := range entries {
+		if e.IsDir() || e.Name() == "import.sh" {
 			continue
 		}
-		b, err := os.ReadFile(filepath.Join(examplesDir, name, f.Name()))
+		b, err := os.ReadFile(filepath.Join(examplesDir, name, e.Name()))
 		must(t, err)
-		if f.Name() == "main.tf" {
-			b = []byte(edit(string(b)))
-		}
-		must(t, os.WriteFile(filepath.Join(dir, f.Name()), b, 0o600))
+		must(t, os.WriteFile(filepath.Join(dir, e.Name()), b, 0o600))
+	}
+	for file, content := range overlay {
+		must(t, os.WriteFile(filepath.Join(dir, file), []byte(content), 0o600))
 	}
 	return config.StaticDirectory(dir)
 }
